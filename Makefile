@@ -1,0 +1,56 @@
+# surveyapp: every target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app surveyapp
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run migrate test bench lint format translations seed-demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test,dev]"
+	touch $(STAMP)
+
+install: $(STAMP) translations-compiled
+
+translations-compiled: $(STAMP) $(wildcard surveyapp/translations/*/LC_MESSAGES/messages.po)
+	$(BIN)/pybabel compile --use-fuzzy -q -d surveyapp/translations
+	touch translations-compiled
+
+migrate: install
+	$(FLASK) db upgrade
+
+run: migrate
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+seed-demo: migrate
+	$(FLASK) seed-demo
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+lint: install
+	$(BIN)/ruff check surveyapp tests benchmarks
+	$(BIN)/ruff format --check surveyapp tests benchmarks
+
+format: install
+	$(BIN)/ruff check --fix surveyapp tests benchmarks
+	$(BIN)/ruff format surveyapp tests benchmarks
+
+# Re-extract the strings to translate and merge them into every catalogue.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o surveyapp/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i surveyapp/translations/messages.pot -d surveyapp/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -q -d surveyapp/translations
+
+clean:
+	rm -rf $(VENV) translations-compiled .pytest_cache

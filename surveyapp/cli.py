@@ -1,0 +1,90 @@
+"""Command-line interface: ``flask --app surveyapp <command>``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from surveyapp import db, migrations
+from surveyapp.models.user import API_SCOPES, ROLES
+from surveyapp.services import api_keys, demo, users
+from surveyapp.services.errors import ServiceError
+
+__all__ = ["init_app"]
+
+db_cli = AppGroup("db", help="Database migrations.")
+
+
+@db_cli.command("upgrade")
+@click.argument("target", default="head")
+def db_upgrade(target: str) -> None:
+    """Bring the database to the latest migration (or TARGET)."""
+    migrations.upgrade(db.engine(), target)
+    click.echo(f"Database at {target}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("target")
+def db_downgrade(target: str) -> None:
+    """Take the database back to migration TARGET (e.g. -1, base)."""
+    migrations.downgrade(db.engine(), target)
+    click.echo(f"Database at {target}.")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+def db_revision(message: str) -> None:
+    """Write the next migration from the difference between the models and the database."""
+    migrations.revision(db.engine(), message)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
+@click.option("--name", default="", help="Display name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create a user, asking for the password."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = users.create_user(email, password, role, name)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("create-api-key")
+@click.argument("name")
+@click.option("--scope", type=click.Choice(API_SCOPES), default="read", show_default=True)
+def create_api_key_command(name: str, scope: str) -> None:
+    """Print a new API key once; only its hash is stored."""
+    try:
+        key, secret = api_keys.create_api_key(name, scope)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(secret)
+    click.echo(f"API key {key.name!r} ({key.scope}) created. Copy it now: it is not shown again.", err=True)
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Fill an empty database with a realistic demo (four surveys, two years of answers)."""
+    try:
+        summary = demo.seed_demo()
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(summary)
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the application."""
+    app.cli.add_command(db_cli)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(create_api_key_command)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,1 @@
+"""WTForms classes: what each page accepts, validated on the server."""

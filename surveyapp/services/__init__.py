@@ -1,0 +1,1 @@
+"""Services: the only code that queries or commits; each owns its transactions."""

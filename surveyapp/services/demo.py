@@ -1,0 +1,4 @@
+"""placeholder"""
+
+def seed_demo() -> str:
+    raise NotImplementedError

@@ -1,0 +1,22 @@
+"""The web layer: blueprints, CSRF, login, error pages and response headers."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+__all__ = ["init_app"]
+
+
+def init_app(app: Flask) -> None:
+    """Register every blueprint and the request-wide web machinery."""
+    from surveyapp.web import access, admin, auth, dashboard, errors, headers, public
+
+    CSRFProtect(app)
+    access.init_app(app)
+    errors.init_app(app)
+    headers.init_app(app)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(dashboard.bp)
