@@ -69,7 +69,9 @@ def create_api_key_command(name: str, scope: str) -> None:
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(secret)
-    click.echo(f"API key {key.name!r} ({key.scope}) created. Copy it now: it is not shown again.", err=True)
+    click.echo(
+        f"API key {key.name!r} ({key.scope}) created. Copy it now: it is not shown again.", err=True
+    )
 
 
 @click.command("seed-demo")

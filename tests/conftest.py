@@ -91,9 +91,7 @@ def login(client: FlaskClient) -> Callable[[str], object]:
 
     def log_in(role: str = "admin", email: str | None = None) -> object:
         user = factories.gen_user(role=role, email=email)
-        response = client.post(
-            "/login", data={"email": user.email, "password": factories.PASSWORD}
-        )
+        response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
         assert response.status_code == 302, response.get_data(as_text=True)
         return user
 

@@ -37,7 +37,10 @@ def gen_survey(
 
 
 def gen_contact(
-    email: str | None = None, *, language: str | None = None, attributes: dict[str, Any] | None = None
+    email: str | None = None,
+    *,
+    language: str | None = None,
+    attributes: dict[str, Any] | None = None,
 ) -> Contact:
     """A contact."""
     contact = Contact(
@@ -51,7 +54,9 @@ def gen_contact(
     return contact
 
 
-def gen_invitation(survey: Survey, contact: Contact | None = None, token: str | None = None) -> Invitation:
+def gen_invitation(
+    survey: Survey, contact: Contact | None = None, token: str | None = None
+) -> Invitation:
     """A sent invitation with a known token."""
     invitation = Invitation(
         survey_id=survey.id,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql
 
-__all__ = ["JSONType", "Base", "UTCDateTime", "utcnow"]
+__all__ = ["Base", "JSONType", "UTCDateTime", "utcnow"]
 
 # Stable constraint names keep migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {

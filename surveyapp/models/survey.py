@@ -117,4 +117,3 @@ class Question(Base):
     def scale(self) -> tuple[int, int] | None:
         """The inclusive numeric range of a score question, else None."""
         return SCORE_TYPES.get(self.type)
-

@@ -46,14 +46,26 @@ REASON_FOLLOW_UP = {
 # The cancellation survey's choices are the churn-reason tags of PRODUCT.md.
 CANCELLATION_REASONS: tuple[tuple[str, dict[str, str]], ...] = (
     ("price", {"en": "It is too expensive", "fr": "C'est trop cher"}),
-    ("missing_feature", {"en": "A feature I need is missing", "fr": "Il manque une fonctionnalité dont j'ai besoin"}),
+    (
+        "missing_feature",
+        {
+            "en": "A feature I need is missing",
+            "fr": "Il manque une fonctionnalité dont j'ai besoin",
+        },
+    ),
     ("bugs_reliability", {"en": "Too many bugs or outages", "fr": "Trop de bugs ou de pannes"}),
     ("performance", {"en": "It is too slow", "fr": "C'est trop lent"}),
     ("usability", {"en": "It is too hard to use", "fr": "C'est trop difficile à utiliser"}),
     ("support", {"en": "Support did not help me", "fr": "Le support ne m'a pas aidé"}),
-    ("competitor", {"en": "I am switching to another product", "fr": "Je passe à un autre produit"}),
+    (
+        "competitor",
+        {"en": "I am switching to another product", "fr": "Je passe à un autre produit"},
+    ),
     ("no_longer_needed", {"en": "I no longer need it", "fr": "Je n'en ai plus besoin"}),
-    ("business_closed", {"en": "My business is closing", "fr": "Mon entreprise cesse son activité"}),
+    (
+        "business_closed",
+        {"en": "My business is closing", "fr": "Mon entreprise cesse son activité"},
+    ),
     ("other", {"en": "Other", "fr": "Autre"}),
 )
 
@@ -67,7 +79,10 @@ KIND_TEMPLATES: dict[str, KindTemplate] = {
                 required=True,
                 text={
                     "en": "How likely are you to recommend {company} to a friend or colleague?",
-                    "fr": "Quelle est la probabilité que vous recommandiez {company} à un ami ou à un collègue ?",
+                    "fr": (
+                        "Quelle est la probabilité que vous recommandiez {company} "
+                        "à un ami ou à un collègue ?"
+                    ),
                 },
             ),
             QuestionTemplate(type="text", text=REASON_FOLLOW_UP, settings={"long": True}),
@@ -83,7 +98,10 @@ KIND_TEMPLATES: dict[str, KindTemplate] = {
                 required=True,
                 text={
                     "en": "How likely are you to recommend {company} as a place to work?",
-                    "fr": "Quelle est la probabilité que vous recommandiez {company} comme employeur ?",
+                    "fr": (
+                        "Quelle est la probabilité que vous recommandiez {company} "
+                        "comme employeur ?"
+                    ),
                 },
             ),
             QuestionTemplate(type="text", text=REASON_FOLLOW_UP, settings={"long": True}),
@@ -103,7 +121,10 @@ KIND_TEMPLATES: dict[str, KindTemplate] = {
             ),
             QuestionTemplate(
                 type="text",
-                text={"en": "What could we have done better?", "fr": "Qu'aurions-nous pu mieux faire ?"},
+                text={
+                    "en": "What could we have done better?",
+                    "fr": "Qu'aurions-nous pu mieux faire ?",
+                },
                 settings={"long": True},
             ),
         ),

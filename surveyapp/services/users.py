@@ -19,7 +19,6 @@ from surveyapp.services.errors import Conflict, InvalidInput
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
-    "normalise_email",
     "User",
     "any_user_exists",
     "authenticate",
@@ -27,12 +26,12 @@ __all__ = [
     "create_user",
     "get_active_user",
     "list_users",
+    "normalise_email",
 ]
 
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
-
 
 
 @functools.cache
@@ -93,12 +92,16 @@ def create_user(email: str, password: str, role: str, name: str = "") -> User:
 def create_first_admin(email: str, password: str, name: str = "") -> User:
     """Create the first admin; refused with Conflict once any account exists."""
     session = db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialises concurrent set-up forms: the second one then sees the first account.
+        session.execute(sa.text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
     if any_user_exists():
+        session.rollback()
         raise Conflict("The first account already exists: log in instead.")
     user = _new_user(email, password, "admin", name)
     session.add(user)
     session.flush()
-    # Two set-up forms submitted at once: the later one sees two users and backs out.
+    # SQLite takes its write lock at the INSERT: a concurrent form now sees two accounts.
     if session.scalar(sa.select(sa.func.count(User.id))) != 1:
         session.rollback()
         raise Conflict("The first account already exists: log in instead.")
@@ -157,7 +160,6 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
 
 
 def _dummy_hash() -> str:

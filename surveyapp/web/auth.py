@@ -24,7 +24,9 @@ def setup() -> str | Response:
     form = SetupForm()
     if form.validate_on_submit():
         try:
-            user = users.create_first_admin(form.email.data, form.password.data, form.name.data or "")
+            user = users.create_first_admin(
+                form.email.data, form.password.data, form.name.data or ""
+            )
         except InvalidInput as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
         except Conflict:
@@ -50,7 +52,10 @@ def login() -> str | Response:
             login_user(user)
             return redirect(_safe_next(form.next.data) or url_for("admin.list_surveys"))
         form.password.errors.append(
-            _("Wrong email or password, or the account is locked for a few minutes after too many attempts.")
+            _(
+                "Wrong email or password, or the account is locked for a few minutes "
+                "after too many attempts."
+            )
         )
     return render_template("auth/login.html", form=form)
 
