@@ -34,6 +34,13 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # A contact is not surveyed again within this many days, across all surveys.
+    "THROTTLE_DAYS": 90,
+    # An outbox message that failed this many times (temporary errors) is given up.
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "CONTACT_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    # Anonymity threshold k: groups of fewer responses are withheld (never below 3).
+    "REPORTING_THRESHOLD": 5,
     # Argon2id parameters, a name from argon2.profiles.
     "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
 }

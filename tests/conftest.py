@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from surveyapp import create_app, db
@@ -61,7 +61,20 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
         "BASE_URL": "http://surveys.test",
     }
     config.update(overrides)
-    return create_app(config)
+    application = create_app(config)
+    application.teardown_request(_forget_request_state)
+    return application
+
+
+# The `app` fixture holds one app context for the whole test, so the test client's
+# requests share `g`; forgetting the per-request entries makes each request start
+# fresh, as it does in production.
+_PER_REQUEST_G_KEYS = ("respondent_language", "_flask_babel", "_login_user")
+
+
+def _forget_request_state(_exc: BaseException | None) -> None:
+    for key in _PER_REQUEST_G_KEYS:
+        g.pop(key, None)
 
 
 @pytest.fixture

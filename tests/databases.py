@@ -72,9 +72,12 @@ def migrate(url: str) -> None:
 
 
 def empty_all_tables(url: str) -> None:
-    """Delete every row (PostgreSQL), so the next test starts from an empty database."""
+    """Delete every row (PostgreSQL), so the next test starts from an empty database.
+
+    DELETE, children first, is several times faster than TRUNCATE on tables this small.
+    """
     engine = make_engine(url)
-    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
-        connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
     engine.dispose()
