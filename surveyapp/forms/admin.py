@@ -234,3 +234,12 @@ def options_from_form(form: QuestionForm, languages: list[str]) -> list[dict[str
 def options_to_form(options: list[dict[str, Any]], code: str) -> str:
     """The text area content listing the options' labels in one language, one per line."""
     return "\n".join(str(option.get("label", {}).get(code, "")) for option in options)
+
+
+class UserUpdateForm(FlaskForm):
+    """An account's role and whether it may log in."""
+
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
+    )
+    active = BooleanField(_l("Active"))

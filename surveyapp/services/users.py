@@ -15,7 +15,7 @@ from flask import current_app
 from surveyapp import db
 from surveyapp.models import User, utcnow
 from surveyapp.models.user import ROLES
-from surveyapp.services.errors import Conflict, InvalidInput
+from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
@@ -27,6 +27,7 @@ __all__ = [
     "get_active_user",
     "list_users",
     "normalise_email",
+    "update_user",
 ]
 
 MIN_PASSWORD_LENGTH = 10
@@ -105,6 +106,33 @@ def create_first_admin(email: str, password: str, name: str = "") -> User:
     if session.scalar(sa.select(sa.func.count(User.id))) != 1:
         session.rollback()
         raise Conflict("The first account already exists: log in instead.")
+    session.commit()
+    return user
+
+
+def update_user(user_id: int, *, role: str | None = None, active: bool | None = None) -> User:
+    """Change a user's role or active flag.
+
+    Raises NotFound, InvalidInput for an unknown role, and Conflict when the
+    change would leave no active admin.
+    """
+    session = db.session()
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if role is not None and role not in ROLES:
+        raise InvalidInput(f"Unknown role {role!r}: choose one of {', '.join(ROLES)}.", "role")
+    new_role = role or user.role
+    new_active = user.is_active if active is None else active
+    if user.role == "admin" and user.is_active and (new_role != "admin" or not new_active):
+        other_admins = session.scalar(
+            sa.select(sa.func.count(User.id)).where(
+                User.role == "admin", User.is_active, User.id != user.id
+            )
+        )
+        if not other_admins:
+            raise Conflict("This is the last active admin: make someone else an admin first.")
+    user.role, user.is_active = new_role, new_active
     session.commit()
     return user
 

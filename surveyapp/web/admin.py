@@ -26,6 +26,7 @@ from surveyapp.forms.admin import (
     QuestionForm,
     StatusForm,
     SurveySettingsForm,
+    UserUpdateForm,
     options_from_form,
     options_to_form,
 )
@@ -247,8 +248,32 @@ def list_users() -> str | tuple[str, int] | Response:
         else:
             flash(_("Account created for %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.list_users"))
-    page = render_template("admin/users.html", users=users.list_users(), form=form)
+    accounts = users.list_users()
+    update_forms = {
+        user.id: UserUpdateForm(prefix=f"user{user.id}", role=user.role, active=user.is_active)
+        for user in accounts
+    }
+    page = render_template("admin/users.html", users=accounts, form=form, update_forms=update_forms)
     return (page, 400) if form.errors else page
+
+
+@bp.route("/users/<int:user_id>", methods=["POST"])
+@role_required("admin")
+def update_user(user_id: int) -> Response:
+    """Change an account's role or deactivate it (never the last active admin)."""
+    form = UserUpdateForm(prefix=f"user{user_id}")
+    if not form.validate_on_submit():
+        flash(_("The change could not be read; please try again."), "error")
+        return redirect(url_for("admin.list_users"))
+    try:
+        user = users.update_user(user_id, role=form.role.data, active=form.active.data)
+    except NotFound:
+        abort(404)
+    except (InvalidInput, Conflict) as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Account %(email)s updated.", email=user.email), "success")
+    return redirect(url_for("admin.list_users"))
 
 
 def _survey_or_404(survey_id: int) -> Survey:

@@ -195,6 +195,7 @@ ENDPOINT_ROLES: dict[str, str | dict[str, str]] = {
     "admin.delete_question": "editor",
     "admin.move_question": "editor",
     "admin.list_users": "admin",
+    "admin.update_user": "admin",
     "dashboard.survey_results": "viewer",
     "public.preview_survey": "viewer",
 }
