@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run migrate test bench lint format translations seed-demo clean
+.PHONY: install run migrate test bench eval-text lint format translations seed-demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# Tagger and sentiment measured on the labelled data in ../shared/data.
+eval-text: install
+	$(BIN)/python -m surveyapp.text.evaluation
 
 lint: install
 	$(BIN)/ruff check surveyapp tests benchmarks

@@ -12,6 +12,8 @@ from surveyapp import db, migrations
 from surveyapp.models.user import API_SCOPES, ROLES
 from surveyapp.services import api_keys, demo, users
 from surveyapp.services.errors import ServiceError
+from surveyapp.text import TextAnalyticsError
+from surveyapp.text.csvtag import tag_csv_file
 
 __all__ = ["init_app"]
 
@@ -84,9 +86,27 @@ def seed_demo_command() -> None:
     click.echo(summary)
 
 
+@click.command("tag-texts")
+@click.argument("input_csv", type=click.Path(exists=True, dir_okay=False))
+@click.option("--column", required=True, help="The column holding the comments.")
+@click.option("--lang", type=click.Choice(["en", "fr", "auto"]), default="auto", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+def tag_texts_command(input_csv: str, column: str, lang: str, output: str | None) -> None:
+    """Tag the comments of a CSV with reasons, confidence, sentiment and language."""
+    try:
+        count = tag_csv_file(
+            input_csv, column, lang, output, stdout=click.get_text_stream("stdout")
+        )
+    except TextAnalyticsError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if output:
+        click.echo(f"{count} rows tagged into {output}.", err=True)
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the application."""
     app.cli.add_command(db_cli)
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_api_key_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(tag_texts_command)

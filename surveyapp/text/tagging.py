@@ -1,0 +1,352 @@
+"""Churn-reason tagging with rules: explainable tags, a confidence, the words behind them.
+
+``tag_text(text)`` folds case and accents, tokenizes, stems (Snowball), fixes
+one-letter typos against the lexicon, marks negation scopes, then matches the
+lexicon rules of ``surveyapp.text.lexicons`` sentence by sentence. Each rule
+that holds is evidence of its weight for its tag; the evidences of a tag are
+combined as a noisy-or, ``1 - prod(1 - weight)``, and the tags whose
+confidence reaches the threshold are returned with the words that triggered them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import NamedTuple
+
+from surveyapp.text import TAXONOMY, TextAnalyticsError
+from surveyapp.text.language import (
+    LANGUAGES,
+    STOPWORDS,
+    Language,
+    detect_language,
+    language_scores,
+)
+from surveyapp.text.lexicons import DEFAULT_WEIGHT, MAX_GAP
+from surveyapp.text.negation import NEGATION_CUES, negated_flags
+from surveyapp.text.normalize import fold
+from surveyapp.text.stemming import stem
+from surveyapp.text.tokenize import CLAUSE_BREAK, SENTENCE_BREAK, tokenize
+
+__all__ = [
+    "CHOSEN_REASON_WEIGHT",
+    "MAX_TEXT_LENGTH",
+    "THRESHOLD",
+    "TYPO_FACTOR",
+    "Analysis",
+    "Tag",
+    "analyze",
+    "resolve_language",
+    "tag_text",
+]
+
+THRESHOLD = 0.5
+# The respondent picked this reason in the cancellation survey: near-certain evidence.
+CHOSEN_REASON_WEIGHT = 0.9
+# Evidence that needed a typo fix counts a little less.
+TYPO_FACTOR = 0.85
+TYPO_MIN_LENGTH = 6
+# Comments longer than this are cut: survey answers are far shorter, and it bounds the cost.
+MAX_TEXT_LENGTH = 20_000
+
+
+class Tag(NamedTuple):
+    """One reason tag of a text: its name, a confidence in [0, 1], the words that triggered it."""
+
+    tag: str
+    confidence: float
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The tags of one text and the language they were computed in ("en", "fr" or "mixed")."""
+
+    language: str
+    tags: list[Tag]
+    stems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    tag: str
+    # Each part: the phrase ids that satisfy it, and whether a negated occurrence counts.
+    parts: tuple[tuple[frozenset[int], bool], ...]
+    weight: float
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    language: Language
+    phrases: tuple[tuple[str, ...], ...]
+    phrase_has_cue: tuple[bool, ...]
+    by_first_stem: dict[str, tuple[int, ...]]
+    rules_by_phrase: dict[int, tuple[int, ...]]
+    rules: tuple[_Rule, ...]
+    vocabulary: frozenset[str]
+    deletions: dict[str, frozenset[str]]
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one insertion, deletion, substitution or swap."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+@cache
+def _lexicon(language: Language) -> _Lexicon:
+    """Compile a language's lexicon once: stems, indexes and the typo table."""
+    module = importlib.import_module(f"surveyapp.text.lexicons.{language}")
+    cues = NEGATION_CUES[language]
+    phrase_ids: dict[tuple[str, ...], int] = {}
+    phrases: list[tuple[str, ...]] = []
+    has_cue: list[bool] = []
+
+    def phrase_id(text: str) -> int:
+        words = tuple(
+            token for token in tokenize(fold(text)) if token not in (SENTENCE_BREAK, CLAUSE_BREAK)
+        )
+        stems = tuple(stem(word, language) for word in words)
+        if stems not in phrase_ids:
+            phrase_ids[stems] = len(phrases)
+            phrases.append(stems)
+            has_cue.append(any(word in cues for word in words))
+        return phrase_ids[stems]
+
+    groups = {
+        name: frozenset(phrase_id(member) for member in members)
+        for name, members in module.GROUPS.items()
+    }
+    rules_by_key: dict[tuple[str, tuple[tuple[frozenset[int], bool], ...]], float] = {}
+    for tag, specs in module.RULES.items():
+        if tag not in TAXONOMY:
+            raise TextAnalyticsError(f"unknown tag {tag!r} in the {language} lexicon")
+        for spec in specs:
+            body, _, weight = spec.partition(" =")
+            parts = []
+            for part in body.split(" + "):
+                part = part.strip()
+                if part.startswith("@"):
+                    parts.append((groups[part[1:]], part.startswith("@topic_")))
+                else:
+                    parts.append((frozenset({phrase_id(part)}), False))
+            key = (tag, tuple(parts))
+            # Two spellings with one stem ("move abroad", "moving abroad") are one rule.
+            strength = float(weight) if weight else DEFAULT_WEIGHT
+            rules_by_key[key] = max(rules_by_key.get(key, 0.0), strength)
+    rules = [_Rule(tag, parts, weight) for (tag, parts), weight in rules_by_key.items()]
+
+    by_first: dict[str, list[int]] = defaultdict(list)
+    for index, stems in enumerate(phrases):
+        by_first[stems[0]].append(index)
+    by_phrase: dict[int, list[int]] = defaultdict(list)
+    for rule_index, rule in enumerate(rules):
+        for ids, _ in rule.parts:
+            for pid in ids:
+                by_phrase[pid].append(rule_index)
+    vocabulary = frozenset(s for stems in phrases for s in stems)
+    deletions: dict[str, set[str]] = defaultdict(set)
+    for word in vocabulary:
+        if len(word) >= TYPO_MIN_LENGTH - 1 and word.isalpha():
+            deletions[word].add(word)
+            for variant in _deletes(word):
+                deletions[variant].add(word)
+    return _Lexicon(
+        language=language,
+        phrases=tuple(phrases),
+        phrase_has_cue=tuple(has_cue),
+        by_first_stem={key: tuple(value) for key, value in by_first.items()},
+        rules_by_phrase={key: tuple(dict.fromkeys(value)) for key, value in by_phrase.items()},
+        rules=tuple(rules),
+        vocabulary=vocabulary,
+        deletions={key: frozenset(value) for key, value in deletions.items()},
+    )
+
+
+@lru_cache(maxsize=200_000)
+def _token_stem(word: str, language: Language) -> tuple[str, bool]:
+    """Return the lexicon stem for a word and whether a one-edit typo fix was needed."""
+    stemmed = stem(word, language)
+    lexicon = _lexicon(language)
+    if (
+        stemmed in lexicon.vocabulary
+        or len(word) < TYPO_MIN_LENGTH
+        or len(word) > 30
+        or not word.isalpha()
+    ):
+        return stemmed, False
+    candidates: set[str] = set(lexicon.deletions.get(stemmed, ()))
+    for variant in _deletes(stemmed):
+        candidates.update(lexicon.deletions.get(variant, ()))
+    matches = sorted(c for c in candidates if _within_one_edit(stemmed, c))
+    if matches:
+        return matches[0], True
+    return stemmed, False
+
+
+def resolve_language(text: str, language: str | None) -> tuple[Language, ...]:
+    """Return the lexicon languages to use: the hint, else the detector's choice.
+
+    A text with clear evidence of both languages is read with both lexicons.
+    Raises TextAnalyticsError for a language other than "en", "fr", "auto" or None.
+    """
+    if language in LANGUAGES:
+        return (language,)  # type: ignore[return-value]
+    if language not in (None, "auto"):
+        raise TextAnalyticsError(f"unknown language {language!r}: use en, fr or auto")
+    en, fr = language_scores(text)
+    if min(en, fr) >= 2 and min(en, fr) * 3 >= max(en, fr):
+        return ("en", "fr")
+    return (detect_language(text),)
+
+
+def _match(lexicon: _Lexicon, words: list[str], evidence: dict[str, list[tuple[float, tuple]]]):
+    """Add to ``evidence`` the rules that hold in the folded ``words`` of one text."""
+    language = lexicon.language
+    negated = negated_flags(words, language)
+    analysed = [
+        (word, False) if word in (SENTENCE_BREAK, CLAUSE_BREAK) else _token_stem(word, language)
+        for word in words
+    ]
+    stems = [s for s, _ in analysed]
+    start = 0
+    length = len(words)
+    while start < length:
+        end = start
+        while end < length and stems[end] != SENTENCE_BREAK:
+            end += 1
+        # phrase id -> (any occurrence, first occurrence not negated): positions of its words
+        seen: dict[int, list[tuple[int, ...] | None]] = {}
+        for position in range(start, end):
+            for pid in lexicon.by_first_stem.get(stems[position], ()):
+                phrase = lexicon.phrases[pid]
+                positions = [position]
+                cursor = position
+                for wanted in phrase[1:]:
+                    limit = min(end, cursor + MAX_GAP + 2)
+                    cursor = next((i for i in range(cursor + 1, limit) if stems[i] == wanted), -1)
+                    if cursor < 0:
+                        break
+                    positions.append(cursor)
+                else:
+                    slot = seen.setdefault(pid, [None, None])
+                    hit = tuple(positions)
+                    if slot[0] is None:
+                        slot[0] = hit
+                    if slot[1] is None and (lexicon.phrase_has_cue[pid] or not negated[position]):
+                        slot[1] = hit
+        candidate_rules = {r for pid in seen for r in lexicon.rules_by_phrase.get(pid, ())}
+        for rule_index in sorted(candidate_rules):
+            rule = lexicon.rules[rule_index]
+            hits: list[tuple[int, ...]] = []
+            for ids, ignores_negation in rule.parts:
+                hit = next(
+                    (
+                        seen[pid][0 if ignores_negation else 1]
+                        for pid in sorted(ids & seen.keys())
+                        if seen[pid][0 if ignores_negation else 1] is not None
+                    ),
+                    None,
+                )
+                if hit is None:
+                    break
+                hits.append(hit)
+            else:
+                used = sorted({p for hit in hits for p in hit})
+                weight = rule.weight
+                if any(analysed[p][1] for p in used):
+                    weight *= TYPO_FACTOR
+                evidence[rule.tag].append((weight, tuple(words[p] for p in used)))
+        start = end + 1
+
+
+def _combine(evidence: dict[str, list[tuple[float, tuple]]], threshold: float) -> list[Tag]:
+    tags = []
+    for tag in TAXONOMY:
+        items = evidence.get(tag)
+        if not items:
+            continue
+        remaining = 1.0
+        triggering: dict[str, None] = {}
+        for weight, words in items:
+            remaining *= 1.0 - weight
+            triggering.update(dict.fromkeys(words))
+        confidence = round(1.0 - remaining, 3)
+        if confidence >= threshold:
+            tags.append(Tag(tag, confidence, tuple(triggering)))
+    return tags
+
+
+def analyze(
+    text: str,
+    language: str | None = None,
+    chosen_reason: str | None = None,
+    threshold: float = THRESHOLD,
+    keep_stems: bool = False,
+) -> Analysis:
+    """Tag ``text`` and also return the language used and, if asked, its content stems.
+
+    ``language`` is "en", "fr", "auto" or None (detect). ``chosen_reason`` is the reason
+    a cancellation survey's respondent picked; an unknown reason is ignored.
+    Raises TextAnalyticsError for an unknown language.
+    """
+    text = (text or "")[:MAX_TEXT_LENGTH]
+    languages = resolve_language(text, language)
+    words = tokenize(fold(text))
+    evidence: dict[str, list[tuple[float, tuple]]] = defaultdict(list)
+    stems: list[str] = []
+    for lang in languages:
+        _match(_lexicon(lang), words, evidence)
+        if keep_stems:
+            stems.extend(
+                # Function words would let the model learn a tag from "is" or "the".
+                _token_stem(w, lang)[0]
+                for w in words
+                if len(w) > 2 and w.isalnum() and w not in STOPWORDS[lang]
+            )
+    if chosen_reason in TAXONOMY:
+        evidence[chosen_reason].append((CHOSEN_REASON_WEIGHT, ()))
+    used = languages[0] if len(languages) == 1 else "mixed"
+    return Analysis(used, _combine(evidence, threshold), tuple(dict.fromkeys(stems)))
+
+
+def tag_text(
+    text: str,
+    language: str | None = None,
+    chosen_reason: str | None = None,
+    threshold: float = THRESHOLD,
+) -> list[Tag]:
+    """Return the reason tags of ``text`` (taxonomy order) with confidence and trigger words.
+
+    >>> tag_text("Not expensive at all, but the engineer never turned up", "en")
+    [Tag(tag='onboarding', confidence=0.978, words=('engineer', 'never', 'turned', 'up'))]
+
+    Raises TextAnalyticsError for a language other than "en", "fr", "auto" or None.
+    """
+    return analyze(text, language, chosen_reason, threshold).tags
+
+
+def tag_texts(texts: Iterable[str], language: str | None = None) -> list[list[Tag]]:
+    """Return ``tag_text`` for each text (same language hint for all)."""
+    return [tag_text(text, language) for text in texts]
