@@ -12,8 +12,6 @@ from surveyapp import db, migrations
 from surveyapp.models.user import API_SCOPES, ROLES
 from surveyapp.services import api_keys, demo, users
 from surveyapp.services.errors import ServiceError
-from surveyapp.text import TextAnalyticsError
-from surveyapp.text.csvtag import tag_csv_file
 
 __all__ = ["init_app"]
 
@@ -93,6 +91,10 @@ def seed_demo_command() -> None:
 @click.option("--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 def tag_texts_command(input_csv: str, column: str, lang: str, output: str | None) -> None:
     """Tag the comments of a CSV with reasons, confidence, sentiment and language."""
+    # Imported here: TextBlob's lexicons load on import and no other command needs them.
+    from surveyapp.text import TextAnalyticsError
+    from surveyapp.text.csvtag import tag_csv_file
+
     try:
         count = tag_csv_file(
             input_csv, column, lang, output, stdout=click.get_text_stream("stdout")

@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     # An outbox message that failed this many times (temporary errors) is given up.
     "OUTBOX_MAX_ATTEMPTS": 8,
     "CONTACT_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    # Where a previewed contact CSV waits for confirmation (None: instance/contact_imports).
+    "CONTACT_IMPORT_DIR": None,
     # Anonymity threshold k: groups of fewer responses are withheld (never below 3).
     "REPORTING_THRESHOLD": 5,
     # Argon2id parameters, a name from argon2.profiles.

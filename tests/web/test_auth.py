@@ -196,6 +196,12 @@ ENDPOINT_ROLES: dict[str, str | dict[str, str]] = {
     "admin.move_question": "editor",
     "admin.list_users": "admin",
     "admin.update_user": "admin",
+    "contacts.list_contacts": "viewer",
+    "contacts.edit_contact": {"GET": "viewer", "POST": "editor"},
+    "contacts.new_contact": "editor",
+    "contacts.delete_contact": "editor",
+    "contacts.import_contacts": "editor",
+    "contacts.list_attributes": "editor",
     "dashboard.survey_results": "viewer",
     "public.preview_survey": "viewer",
 }
