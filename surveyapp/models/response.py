@@ -45,7 +45,8 @@ class Response(Base):
     # Reportable contact attributes copied at submit time (plan, team, …).
     segment: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
-    updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    # No onupdate: services set it, truncated to the day on anonymous surveys.
+    updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
 
     survey: so.Mapped[Survey] = so.relationship()
     answers: so.Mapped[list[Answer]] = so.relationship(
