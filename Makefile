@@ -26,7 +26,9 @@ translations-compiled: $(STAMP) $(wildcard surveyapp/translations/*/LC_MESSAGES/
 migrate: install
 	$(FLASK) db upgrade
 
+# The outbox worker runs beside the web server and stops with it.
 run: migrate
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 seed-demo: migrate

@@ -1,10 +1,16 @@
-"""Run every benchmark: ``python -m benchmarks [--help]``."""
+"""Run every benchmark: ``python -m benchmarks``.
+
+Each benchmark also runs alone, with options: ``python -m benchmarks.results_page --help``,
+``python -m benchmarks.bench_distribution --help``.
+"""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import results_page
+from benchmarks import bench_distribution, results_page
 
 if __name__ == "__main__":
-    sys.exit(results_page.main(sys.argv[1:]))
+    status = results_page.main(sys.argv[1:])
+    status |= bench_distribution.main([])
+    sys.exit(status)

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from surveyapp import db, migrations
+from surveyapp.mail.cli import worker_command
 from surveyapp.models.user import API_SCOPES, ROLES
 from surveyapp.services import api_keys, demo, users
 from surveyapp.services.errors import ServiceError
@@ -112,3 +113,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_api_key_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(tag_texts_command)
+    app.cli.add_command(worker_command)

@@ -3,6 +3,7 @@
 from surveyapp.models.base import Base, utcnow
 from surveyapp.models.contact import AttributeDefinition, Contact
 from surveyapp.models.invitation import Invitation
+from surveyapp.models.outbox import OutboxMessage
 from surveyapp.models.response import Answer, Response
 from surveyapp.models.survey import Question, Survey
 from surveyapp.models.user import ApiKey, User
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "Contact",
     "Invitation",
+    "OutboxMessage",
     "Question",
     "Response",
     "Survey",

@@ -179,6 +179,8 @@ PUBLIC_ENDPOINTS = {
     "public.answer_invitation",
     "public.answer_public",
     "public.thank_you",
+    # One-click unsubscribe from an email, without login (RFC 8058).
+    "distribution.unsubscribe",
 }
 # The JSON API authenticates with an API key, never with the login session.
 API_BLUEPRINT = "api."
@@ -202,6 +204,8 @@ ENDPOINT_ROLES: dict[str, str | dict[str, str]] = {
     "contacts.delete_contact": "editor",
     "contacts.import_contacts": "editor",
     "contacts.list_attributes": "editor",
+    "distribution.send_survey": "editor",
+    "distribution.list_invitations": "viewer",
     "dashboard.survey_results": "viewer",
     "public.preview_survey": "viewer",
 }

@@ -1,0 +1,180 @@
+"""Email distribution: queue 10,000 invitations, then send them to a local SMTP sink.
+
+- ``queued/s``: ``invitations.invite_contacts`` for every contact (validation,
+  throttling, tokens, invitation and outbox rows in one transaction);
+- ``sent/s``: one ``Worker.run_once`` (claim, render both parts, SMTP over
+  one connection per batch, record) against an aiosmtpd sink on 127.0.0.1;
+- ``worker peak RSS``: the worker runs in its own process (spawned, so it
+  carries none of the queueing's memory); its ``ru_maxrss`` is reported.
+
+Targets: 10,000 queued in < 2 s, ≥ 500 sent/s, worker RSS < 150 MB.
+SQLite always; PostgreSQL too when it answers (a throwaway database).
+Run: ``python -m benchmarks.bench_distribution [--count N] [--batch-size B]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import resource
+import secrets
+import socket
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from flask import Flask
+
+from surveyapp import create_app, db, migrations
+from surveyapp.models import Contact
+from surveyapp.services import invitations, surveys
+
+__all__ = ["main"]
+
+POSTGRES_SERVER_URL = os.environ.get(
+    "SURVEYAPP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+class _Sink:
+    """Counts the messages it accepts and drops them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.count += 1
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _app(database_url: str, mail_url: str) -> Flask:
+    return create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "benchmark",
+            "MAIL_URL": mail_url,
+            "MAIL_FROM": "surveys@bench.test",
+            "BASE_URL": "https://surveys.bench.test",
+        }
+    )
+
+
+def _send_in_child(database_url: str, mail_url: str, batch_size: int, out: Any) -> None:
+    """The worker's process: one cycle, timed, then its peak memory."""
+    from surveyapp.mail.worker import Worker
+
+    app = _app(database_url, mail_url)
+    worker = Worker(app, batch_size=batch_size)
+    started = time.perf_counter()
+    result = worker.run_once()
+    elapsed = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out.put((result.sent, elapsed, peak_kib))
+
+
+def _run(label: str, database_url: str, count: int, batch_size: int) -> None:
+    engine = db.make_engine(database_url)
+    migrations.upgrade(engine)
+    engine.dispose()
+    sink = _Sink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    mail_url = f"smtp://127.0.0.1:{port}"
+    try:
+        app = _app(database_url, mail_url)
+        with app.app_context():
+            survey = surveys.create_survey("nps", "Benchmark NPS")
+            surveys.set_status(survey.id, "active")
+            session = db.session()
+            session.execute(
+                sa.insert(Contact),
+                [
+                    {
+                        "email": f"person{i}@example.com",
+                        "name": f"Person {i}",
+                        "language": "fr" if i % 3 == 0 else "en",
+                        "attributes": {},
+                    }
+                    for i in range(count)
+                ],
+            )
+            session.commit()
+            started = time.perf_counter()
+            result = invitations.invite_contacts(survey.id)
+            queue_seconds = time.perf_counter() - started
+            db.session().close()
+        app.extensions["surveyapp.engine"].dispose()
+
+        context = multiprocessing.get_context("spawn")
+        out = context.Queue()
+        child = context.Process(
+            target=_send_in_child, args=(database_url, mail_url, batch_size, out)
+        )
+        child.start()
+        sent, send_seconds, peak_kib = out.get(timeout=600)
+        child.join()
+    finally:
+        controller.stop()
+    print(
+        f"[{label}] {result.queued} invitations queued in {queue_seconds:.2f} s "
+        f"({result.queued / queue_seconds:,.0f}/s)"
+    )
+    print(
+        f"[{label}] {sent} sent in {send_seconds:.2f} s ({sent / send_seconds:,.0f}/s), "
+        f"sink received {sink.count}; worker peak RSS {peak_kib / 1024:.0f} MB"
+    )
+
+
+def _postgres_database() -> str | None:
+    server = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
+    name = f"bench_{secrets.token_hex(4)}"
+    try:
+        with server.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError:
+        return None
+    finally:
+        server.dispose()
+    return sa.make_url(POSTGRES_SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres(url: str) -> None:
+    server = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        name = sa.make_url(url).database
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the distribution benchmark on SQLite (and PostgreSQL when it answers); exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000, help="invitations to queue and send")
+    parser.add_argument("--batch-size", type=int, default=100, help="the worker's batch size")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        _run("sqlite", f"sqlite:///{Path(folder) / 'bench.db'}", args.count, args.batch_size)
+    url = _postgres_database()
+    if url is None:
+        print("[postgresql] skipped: the server does not answer")
+        return 0
+    try:
+        _run("postgresql", url, args.count, args.batch_size)
+    finally:
+        _drop_postgres(url)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
