@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP) translations-compiled
 
 translations-compiled: $(STAMP) $(wildcard surveyapp/translations/*/LC_MESSAGES/messages.po)
-	$(BIN)/pybabel compile --use-fuzzy -q -d surveyapp/translations
+	$(BIN)/pybabel -q compile -d surveyapp/translations
 	touch translations-compiled
 
 migrate: install
@@ -56,7 +56,7 @@ format: install
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o surveyapp/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i surveyapp/translations/messages.pot -d surveyapp/translations --no-fuzzy-matching --ignore-obsolete
-	$(BIN)/pybabel compile -q -d surveyapp/translations
+	$(BIN)/pybabel -q compile -d surveyapp/translations
 
 clean:
 	rm -rf $(VENV) translations-compiled .pytest_cache

@@ -13,13 +13,16 @@ def init_app(app: Flask) -> None:
     from surveyapp.web import (
         access,
         admin,
+        api,
         auth,
         contacts,
         dashboard,
         distribution,
         errors,
         headers,
+        health,
         public,
+        settings,
     )
 
     csrf = CSRFProtect(app)
@@ -34,3 +37,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(contacts.bp)
     app.register_blueprint(distribution.bp)
+    app.register_blueprint(settings.bp)
+    app.register_blueprint(health.bp)
+    # The API authenticates with keys, never with the session cookie: no CSRF token.
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)
