@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from surveyapp.text import TextAnalyticsError
-from surveyapp.text.sentiment import sentiment
-from surveyapp.text.tagging import analyze
+from surveyapp.text.pipeline import read_text
 
 __all__ = ["ADDED_COLUMNS", "tag_csv", "tag_csv_file"]
 
@@ -47,14 +46,13 @@ def tag_csv(source: TextIO, target: TextIO, column: str, language: str = "auto")
     count = 0
     for row in reader:
         comment = row.get(column) or ""
-        analysis = analyze(comment, language)
-        # Sentiment needs one language; a mixed text is scored in its main one.
-        mood_language = analysis.language if analysis.language != "mixed" else None
+        # One pass: tags, language and polarity (a mixed text scored in its main language).
+        reading = read_text(comment, language)
         row.update(
-            tags="|".join(tag.tag for tag in analysis.tags),
-            confidence="|".join(f"{tag.confidence:.3f}" for tag in analysis.tags),
-            sentiment=f"{sentiment(comment, mood_language):.3f}",
-            language=analysis.language,
+            tags="|".join(tag.tag for tag in reading.tags),
+            confidence="|".join(f"{tag.confidence:.3f}" for tag in reading.tags),
+            sentiment=f"{reading.sentiment:.3f}",
+            language=reading.language,
         )
         row.pop(None, None)  # type: ignore[call-overload]
         writer.writerow(row)

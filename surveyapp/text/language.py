@@ -12,7 +12,14 @@ from typing import Literal
 from surveyapp.text.normalize import fold
 from surveyapp.text.tokenize import words
 
-__all__ = ["LANGUAGES", "STOPWORDS", "Language", "detect_language", "language_scores"]
+__all__ = [
+    "LANGUAGES",
+    "STOPWORDS",
+    "Language",
+    "detect_language",
+    "language_scores",
+    "token_language_scores",
+]
 
 Language = Literal["en", "fr"]
 LANGUAGES: tuple[Language, ...] = ("en", "fr")
@@ -173,6 +180,16 @@ def language_scores(text: str) -> tuple[int, int]:
     tokens = words(fold(text[:2000]))
     en = sum(token in _EN for token in tokens)
     fr = sum(token in _FR for token in tokens)
+    fr += min(len(_FR_ACCENTS_RE.findall(text[:2000])), 3)
+    return en, fr
+
+
+def token_language_scores(tokens: list[str], text: str) -> tuple[int, int]:
+    """Return ``language_scores(text)`` from the text's tokens (``tokenize(fold(text))``)."""
+    # About the first 2,000 characters, as language_scores reads.
+    head = tokens[:400]
+    en = sum(token in _EN for token in head)
+    fr = sum(token in _FR for token in head)
     fr += min(len(_FR_ACCENTS_RE.findall(text[:2000])), 3)
     return en, fr
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from surveyapp.text.language import Language
 from surveyapp.text.tokenize import CLAUSE_BREAK, SENTENCE_BREAK
 
-__all__ = ["NEGATION_CUES", "SCOPE", "negated_flags"]
+__all__ = ["NEGATION_CUES", "SCOPE", "SCOPE_ENDS", "negated_flags"]
 
 SCOPE = 4
 NEGATION_CUES: dict[Language, frozenset[str]] = {
@@ -50,7 +50,8 @@ NEGATION_CUES: dict[Language, frozenset[str]] = {
         ]
     ),
 }
-_SCOPE_ENDS = frozenset(
+# Breaks and contrast words: a negation scope stops there.
+SCOPE_ENDS = frozenset(
     [
         "but",
         "however",
@@ -67,6 +68,8 @@ _SCOPE_ENDS = frozenset(
         "neanmoins",
         "toutefois",
         "alors",
+        SENTENCE_BREAK,
+        CLAUSE_BREAK,
     ]
 )
 
@@ -83,7 +86,7 @@ def negated_flags(tokens: list[str], language: Language) -> list[bool]:
     flags = [False] * len(tokens)
     remaining = 0
     for index, token in enumerate(tokens):
-        if token in (SENTENCE_BREAK, CLAUSE_BREAK) or token in _SCOPE_ENDS:
+        if token in SCOPE_ENDS:
             remaining = 0
         elif token in cues:
             remaining = SCOPE

@@ -10,10 +10,11 @@ confidence reaches the threshold are returned with the words that triggered them
 
 from __future__ import annotations
 
+import bisect
 import importlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -22,14 +23,14 @@ from surveyapp.text.language import (
     LANGUAGES,
     STOPWORDS,
     Language,
-    detect_language,
     language_scores,
+    token_language_scores,
 )
 from surveyapp.text.lexicons import DEFAULT_WEIGHT, MAX_GAP
-from surveyapp.text.negation import NEGATION_CUES, negated_flags
+from surveyapp.text.negation import NEGATION_CUES, SCOPE, SCOPE_ENDS
 from surveyapp.text.normalize import fold
 from surveyapp.text.stemming import stem
-from surveyapp.text.tokenize import CLAUSE_BREAK, SENTENCE_BREAK, tokenize
+from surveyapp.text.tokenize import CLAUSE_BREAK, SENTENCE_BREAK, chunk_tokens, chunks, tokenize
 
 __all__ = [
     "CHOSEN_REASON_WEIGHT",
@@ -39,6 +40,8 @@ __all__ = [
     "Analysis",
     "Tag",
     "analyze",
+    "analyze_tokens",
+    "forget_words",
     "resolve_language",
     "tag_text",
 ]
@@ -49,6 +52,8 @@ CHOSEN_REASON_WEIGHT = 0.9
 # Evidence that needed a typo fix counts a little less.
 TYPO_FACTOR = 0.85
 TYPO_MIN_LENGTH = 6
+# Distinct words remembered per language before the memory is cleared.
+_WORD_MEMORY = 200_000
 # Comments longer than this are cut: survey answers are far shorter, and it bounds the cost.
 MAX_TEXT_LENGTH = 20_000
 
@@ -83,11 +88,15 @@ class _Lexicon:
     language: Language
     phrases: tuple[tuple[str, ...], ...]
     phrase_has_cue: tuple[bool, ...]
+    # The stems of each phrase after its first one.
+    phrase_rests: tuple[frozenset[str], ...]
     by_first_stem: dict[str, tuple[int, ...]]
     rules_by_phrase: dict[int, tuple[int, ...]]
     rules: tuple[_Rule, ...]
     vocabulary: frozenset[str]
     deletions: dict[str, frozenset[str]]
+    # Folded word -> _word_info, filled as texts are read.
+    memory: dict[str, tuple[str, bool, tuple[int, ...]]] = field(default_factory=dict)
 
 
 def _deletes(word: str) -> set[str]:
@@ -176,6 +185,7 @@ def _lexicon(language: Language) -> _Lexicon:
         language=language,
         phrases=tuple(phrases),
         phrase_has_cue=tuple(has_cue),
+        phrase_rests=tuple(frozenset(stems[1:]) for stems in phrases),
         by_first_stem={key: tuple(value) for key, value in by_first.items()},
         rules_by_phrase={key: tuple(dict.fromkeys(value)) for key, value in by_phrase.items()},
         rules=tuple(rules),
@@ -199,63 +209,113 @@ def _token_stem(word: str, language: Language) -> tuple[str, bool]:
     candidates: set[str] = set(lexicon.deletions.get(stemmed, ()))
     for variant in _deletes(stemmed):
         candidates.update(lexicon.deletions.get(variant, ()))
-    matches = sorted(c for c in candidates if _within_one_edit(stemmed, c))
+    # Typos rarely hit the first letter, and a changed first letter is often another
+    # word ("passee" is not "cassee").
+    matches = sorted(c for c in candidates if c[0] == stemmed[0] and _within_one_edit(stemmed, c))
     if matches:
         return matches[0], True
     return stemmed, False
 
 
-def resolve_language(text: str, language: str | None) -> tuple[Language, ...]:
+def resolve_language(
+    text: str, language: str | None, tokens: list[str] | None = None
+) -> tuple[Language, ...]:
     """Return the lexicon languages to use: the hint, else the detector's choice.
 
     A text with clear evidence of both languages is read with both lexicons.
+    ``tokens`` (``tokenize(fold(text))``, if already computed) saves folding again.
     Raises TextAnalyticsError for a language other than "en", "fr", "auto" or None.
     """
     if language in LANGUAGES:
         return (language,)  # type: ignore[return-value]
     if language not in (None, "auto"):
         raise TextAnalyticsError(f"unknown language {language!r}: use en, fr or auto")
-    en, fr = language_scores(text)
+    en, fr = language_scores(text) if tokens is None else token_language_scores(tokens, text)
     if min(en, fr) >= 2 and min(en, fr) * 3 >= max(en, fr):
         return ("en", "fr")
-    return (detect_language(text),)
+    if en == fr:
+        return ("en",)
+    return ("en",) if en > fr else ("fr",)
+
+
+def _word_info(lexicon: _Lexicon, word: str) -> tuple[str, bool, tuple[int, ...]]:
+    """Return a word's lexicon stem, whether a typo fix was needed, the phrases it starts."""
+    if word in (SENTENCE_BREAK, CLAUSE_BREAK):
+        info: tuple[str, bool, tuple[int, ...]] = (word, False, ())
+    else:
+        stemmed, typo = _token_stem(word, lexicon.language)
+        info = (stemmed, typo, lexicon.by_first_stem.get(stemmed, ()))
+    if len(lexicon.memory) >= _WORD_MEMORY:
+        lexicon.memory.clear()
+    lexicon.memory[word] = info
+    return info
+
+
+def _negated(words: list[str], position: int, cues: frozenset[str]) -> bool:
+    """Whether the word at ``position`` lies in the scope of an earlier negation cue.
+
+    The same scope as ``negation.negated_flags``, looked up for one word only.
+    """
+    if words[position] in cues:
+        return False
+    for index in range(position - 1, max(-1, position - SCOPE - 1), -1):
+        word = words[index]
+        if word in cues:
+            return True
+        if word in SCOPE_ENDS:
+            return False
+    return False
 
 
 def _match(lexicon: _Lexicon, words: list[str], evidence: dict[str, list[tuple[float, tuple]]]):
     """Add to ``evidence`` the rules that hold in the folded ``words`` of one text."""
-    language = lexicon.language
-    negated = negated_flags(words, language)
-    analysed = [
-        (word, False) if word in (SENTENCE_BREAK, CLAUSE_BREAK) else _token_stem(word, language)
-        for word in words
-    ]
-    stems = [s for s, _ in analysed]
-    start = 0
-    length = len(words)
-    while start < length:
-        end = start
-        while end < length and stems[end] != SENTENCE_BREAK:
-            end += 1
-        # phrase id -> (any occurrence, first occurrence not negated): positions of its words
-        seen: dict[int, list[tuple[int, ...] | None]] = {}
-        for position in range(start, end):
-            for pid in lexicon.by_first_stem.get(stems[position], ()):
-                phrase = lexicon.phrases[pid]
-                positions = [position]
-                cursor = position
-                for wanted in phrase[1:]:
-                    limit = min(end, cursor + MAX_GAP + 2)
-                    cursor = next((i for i in range(cursor + 1, limit) if stems[i] == wanted), -1)
-                    if cursor < 0:
+    memory = lexicon.memory
+    infos = [memory.get(word) or _word_info(lexicon, word) for word in words]
+    starts = [index for index, info in enumerate(infos) if info[2]]
+    if not starts:
+        return
+    stems = [info[0] for info in infos]
+    breaks = [index for index, word in enumerate(words) if word == SENTENCE_BREAK]
+    breaks.append(len(words))
+    cues = NEGATION_CUES[lexicon.language]
+    phrases = lexicon.phrases
+    rests = lexicon.phrase_rests
+    # A phrase whose other words are absent from the text cannot match: skipped cheaply.
+    present = set(stems)
+    # Per sentence: phrase id -> (any occurrence, first occurrence not negated).
+    by_sentence: dict[int, dict[int, list[tuple[int, ...] | None]]] = {}
+    for position in starts:
+        sentence = bisect.bisect_left(breaks, position)
+        end = breaks[sentence]
+        seen = by_sentence.setdefault(sentence, {})
+        negated: bool | None = None
+        for pid in memory[words[position]][2]:
+            rest = rests[pid]
+            if rest and not rest <= present:
+                continue
+            positions = [position]
+            cursor = position
+            for wanted in phrases[pid][1:]:
+                found = -1
+                for i in range(cursor + 1, min(end, cursor + MAX_GAP + 2)):
+                    if stems[i] == wanted:
+                        found = i
                         break
-                    positions.append(cursor)
-                else:
-                    slot = seen.setdefault(pid, [None, None])
-                    hit = tuple(positions)
-                    if slot[0] is None:
-                        slot[0] = hit
-                    if slot[1] is None and (lexicon.phrase_has_cue[pid] or not negated[position]):
+                if found < 0:
+                    break
+                cursor = found
+                positions.append(cursor)
+            else:
+                slot = seen.setdefault(pid, [None, None])
+                hit = tuple(positions)
+                if slot[0] is None:
+                    slot[0] = hit
+                if slot[1] is None:
+                    if not lexicon.phrase_has_cue[pid] and negated is None:
+                        negated = _negated(words, position, cues)
+                    if lexicon.phrase_has_cue[pid] or not negated:
                         slot[1] = hit
+    for seen in by_sentence.values():
         candidate_rules = {r for pid in seen for r in lexicon.rules_by_phrase.get(pid, ())}
         for rule_index in sorted(candidate_rules):
             rule = lexicon.rules[rule_index]
@@ -275,10 +335,9 @@ def _match(lexicon: _Lexicon, words: list[str], evidence: dict[str, list[tuple[f
             else:
                 used = sorted({p for hit in hits for p in hit})
                 weight = rule.weight
-                if any(analysed[p][1] for p in used):
+                if any(infos[p][1] for p in used):
                     weight *= TYPO_FACTOR
                 evidence[rule.tag].append((weight, tuple(words[p] for p in used)))
-        start = end + 1
 
 
 def _combine(evidence: dict[str, list[tuple[float, tuple]]], threshold: float) -> list[Tag]:
@@ -298,6 +357,31 @@ def _combine(evidence: dict[str, list[tuple[float, tuple]]], threshold: float) -
     return tags
 
 
+def analyze_tokens(
+    tokens: list[str],
+    languages: tuple[Language, ...],
+    chosen_reason: str | None = None,
+    threshold: float = THRESHOLD,
+    keep_stems: bool = False,
+) -> Analysis:
+    """Tag a text given as its tokens (``tokenize.chunk_tokens``) in the given languages."""
+    evidence: dict[str, list[tuple[float, tuple]]] = defaultdict(list)
+    stems: list[str] = []
+    for lang in languages:
+        _match(_lexicon(lang), tokens, evidence)
+        if keep_stems:
+            stems.extend(
+                # Function words would let the model learn a tag from "is" or "the".
+                _token_stem(w, lang)[0]
+                for w in tokens
+                if len(w) > 2 and w.isalnum() and w not in STOPWORDS[lang]
+            )
+    if chosen_reason in TAXONOMY:
+        evidence[chosen_reason].append((CHOSEN_REASON_WEIGHT, ()))
+    used = languages[0] if len(languages) == 1 else "mixed"
+    return Analysis(used, _combine(evidence, threshold), tuple(dict.fromkeys(stems)))
+
+
 def analyze(
     text: str,
     language: str | None = None,
@@ -312,23 +396,9 @@ def analyze(
     Raises TextAnalyticsError for an unknown language.
     """
     text = (text or "")[:MAX_TEXT_LENGTH]
-    languages = resolve_language(text, language)
-    words = tokenize(fold(text))
-    evidence: dict[str, list[tuple[float, tuple]]] = defaultdict(list)
-    stems: list[str] = []
-    for lang in languages:
-        _match(_lexicon(lang), words, evidence)
-        if keep_stems:
-            stems.extend(
-                # Function words would let the model learn a tag from "is" or "the".
-                _token_stem(w, lang)[0]
-                for w in words
-                if len(w) > 2 and w.isalnum() and w not in STOPWORDS[lang]
-            )
-    if chosen_reason in TAXONOMY:
-        evidence[chosen_reason].append((CHOSEN_REASON_WEIGHT, ()))
-    used = languages[0] if len(languages) == 1 else "mixed"
-    return Analysis(used, _combine(evidence, threshold), tuple(dict.fromkeys(stems)))
+    tokens = chunk_tokens(chunks(text))
+    languages = resolve_language(text, language, tokens)
+    return analyze_tokens(tokens, languages, chosen_reason, threshold, keep_stems)
 
 
 def tag_text(
@@ -350,3 +420,10 @@ def tag_text(
 def tag_texts(texts: Iterable[str], language: str | None = None) -> list[list[Tag]]:
     """Return ``tag_text`` for each text (same language hint for all)."""
     return [tag_text(text, language) for text in texts]
+
+
+def forget_words() -> None:
+    """Empty the memories of words of both languages (to measure a cold start)."""
+    for language in LANGUAGES:
+        _lexicon(language).memory.clear()
+    _token_stem.cache_clear()
