@@ -7,13 +7,28 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from surveyapp import create_app, db
+from surveyapp import ROOT, create_app, db
 from tests import databases, factories
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Compile the catalogues when a .po is newer than its .mo (as `make install` does)."""
+    for po_path in (ROOT / "surveyapp" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
 
 
 @pytest.fixture(scope="session")

@@ -102,6 +102,7 @@ class NewSurveyForm(FlaskForm):
     kind = RadioField(
         _l("Kind of survey"),
         choices=[SelectChoice(kind, kind) for kind in KINDS],
+        default="nps",
         validators=[InputRequired(message=_l("Choose a kind of survey."))],
     )
     title = StringField(

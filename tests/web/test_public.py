@@ -566,7 +566,8 @@ def test_preview_shows_any_survey_validates_and_stores_nothing(
     valid = client.post(f"/surveys/{survey.id}/preview", data={main: "9", text: "ok"})
 
     assert shown.status_code == 200
-    assert "Preview — answers are not saved" in page(shown)
+    # ?lang=fr shows the whole page as a French respondent sees it, banner included.
+    assert "Aperçu — les réponses ne sont pas enregistrées" in page(shown)
     assert "Quelle est la probabilité" in page(shown)
     back = f"/surveys/{survey.id}" if role == "editor" else "/surveys"
     assert f'<a href="{back}">' in page(shown)
