@@ -20,11 +20,12 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 
 from surveyapp.models import Invitation
 from surveyapp.services.surveys import question_text
 
-__all__ = ["ScaleLink", "build_email", "survey_url", "unsubscribe_url"]
+__all__ = ["EmailBuilder", "ScaleLink", "build_email", "survey_url", "unsubscribe_url"]
 
 # The same words as under the respondent page's scales.
 SCALE_ENDS: dict[str, tuple[Any, Any]] = {
@@ -53,23 +54,71 @@ def unsubscribe_url(token: str) -> str:
     return f"{current_app.config['BASE_URL']}/u/{token}"
 
 
-def build_email(invitation: Invitation, *, reminder: bool = False) -> Message:
-    """The complete message for an invitation (or its reminder), ready for the transport.
+# Stand-ins for what differs between two recipients of the same survey: the
+# templates are rendered once per survey, language and kind, then filled in.
+_TOKEN = "\x00token\x00"
+_NAME = "\x00name\x00"
+_CACHE_LIMIT = 512
 
-    The invitation must come with its contact, survey and questions loaded.
+
+@dataclass(frozen=True)
+class _Rendered:
+    """One survey's email in one language, with stand-ins for the recipient."""
+
+    subject: str
+    company: str
+    language: str
+    text: str
+    html: str
+
+
+class EmailBuilder:
+    """Builds invitation and reminder emails, rendering each survey's templates once.
+
+    Rendering two Jinja templates with a dozen translated strings costs more
+    than sending the message; a worker keeps one builder and pays it once per
+    survey, language and kind. A survey edited since (``updated_at``) is
+    rendered again.
     """
+
+    def __init__(self) -> None:
+        self._rendered: dict[tuple[Any, ...], _Rendered] = {}
+
+    def build(self, invitation: Invitation, *, reminder: bool = False) -> Message:
+        """The complete message for an invitation (or its reminder), ready for the transport.
+
+        The invitation must come with its contact, survey and questions loaded.
+        """
+        survey = invitation.survey
+        contact = invitation.contact
+        language = invitation.language or survey.default_language
+        key = (survey.id, survey.updated_at, language, reminder, bool(contact.name))
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            if len(self._rendered) >= _CACHE_LIMIT:
+                self._rendered.clear()
+            rendered = self._rendered[key] = _render(invitation, language, reminder=reminder)
+        token = invitation.token
+        text = rendered.text.replace(_TOKEN, token).replace(_NAME, contact.name)
+        html = rendered.html.replace(_TOKEN, token).replace(_NAME, str(escape(contact.name)))
+        return _message(rendered, contact.name, contact.email, token, text, html)
+
+
+def build_email(invitation: Invitation, *, reminder: bool = False) -> Message:
+    """The message for one invitation, rendered from scratch (see EmailBuilder for many)."""
+    return EmailBuilder().build(invitation, reminder=reminder)
+
+
+def _render(invitation: Invitation, language: str, *, reminder: bool) -> _Rendered:
     survey = invitation.survey
-    contact = invitation.contact
-    language = invitation.language or survey.default_language
     company = survey.settings.get("company") or current_app.config["COMPANY_NAME"]
-    link = survey_url(invitation.token)
-    unsubscribe = unsubscribe_url(invitation.token)
+    link = survey_url(_TOKEN)
     main = survey.main_question
     scale = main.scale if main is not None else None
     with force_locale(language):
         context: dict[str, Any] = {
             "company": company,
-            "name": contact.name,
+            "name": _NAME if invitation.contact.name else "",
             "language": language,
             "question": question_text(survey, main, language) if main is not None else "",
             "scale": [
@@ -79,7 +128,7 @@ def build_email(invitation: Invitation, *, reminder: bool = False) -> Message:
             else [],
             "scale_ends": [str(end) for end in SCALE_ENDS[main.type]] if scale and main else [],
             "survey_url": link,
-            "unsubscribe_url": unsubscribe,
+            "unsubscribe_url": unsubscribe_url(_TOKEN),
             "anonymous": survey.anonymous,
         }
         template = "reminder" if reminder else "invitation"
@@ -89,18 +138,23 @@ def build_email(invitation: Invitation, *, reminder: bool = False) -> Message:
             subject = _("A quick question from %(company)s", company=company)
         text = render_template(f"email/{template}.txt", subject=subject, **context)
         html = render_template(f"email/{template}.html", subject=subject, **context)
+    return _Rendered(subject=subject, company=company, language=language, text=text, html=html)
 
+
+def _message(
+    rendered: _Rendered, name: str, email: str, token: str, text: str, html: str
+) -> Message:
     sender = current_app.config["MAIL_FROM"]
     # The compat32 MIME classes build a message several times faster than EmailMessage,
     # which parses every header it is given: it matters at hundreds of emails per second.
     message = MIMEMultipart("alternative")
-    message["Subject"] = Header(subject, "utf-8")
-    message["From"] = formataddr((company, sender))
-    message["To"] = formataddr((contact.name, contact.email)) if contact.name else contact.email
+    message["Subject"] = Header(rendered.subject, "utf-8")
+    message["From"] = formataddr((rendered.company, sender))
+    message["To"] = formataddr((name, email)) if name else email
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    message["Content-Language"] = language
-    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["Content-Language"] = rendered.language
+    message["List-Unsubscribe"] = f"<{unsubscribe_url(token)}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Asks mail servers not to answer with out-of-office replies.
     message["Auto-Submitted"] = "auto-generated"

@@ -72,6 +72,7 @@ class Worker:
         self.app = app
         self.batch_size = batch_size
         self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._emails = compose.EmailBuilder()
         self._transport_factory = transport_factory or (
             lambda: make_transport(app.config["MAIL_URL"], app.logger)
         )
@@ -141,7 +142,7 @@ class Worker:
                         )
                         result.cancelled += 1
                         continue
-                    email = compose.build_email(invitation, reminder=message.kind == "reminder")
+                    email = self._emails.build(invitation, reminder=message.kind == "reminder")
                     try:
                         transport.send(email)
                     except PermanentError as exc:
