@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 ROOT = Path(__file__).resolve().parent.parent
+# The X-Forwarded-* headers ProxyFix can trust, each with its PROXY_FIX_X_* setting.
+PROXY_HEADERS = ("for", "proto", "host", "port", "prefix")
 
 __all__ = ["ROOT", "create_app"]
 
@@ -29,11 +32,28 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
 
-    from surveyapp import cli, config, db, i18n, web
+    from surveyapp import cli, config, db, i18n, logging, web
+    from surveyapp.services import rollups
 
     config.load(app, test_config)
+    logging.init_app(app)
     db.init_app(app)
+    rollups.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind a reverse proxy, read the client's address and scheme from its headers.
+
+    ``PROXY_FIX_X_FOR`` etc. say how many proxies set each header; 0 (the
+    default) trusts none, so a client cannot spoof its address.
+    """
+    counts = {name: int(app.config[f"PROXY_FIX_X_{name.upper()}"]) for name in PROXY_HEADERS}
+    if any(counts.values()):
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, **{f"x_{name}": count for name, count in counts.items()}
+        )

@@ -9,9 +9,10 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from surveyapp import db, migrations
+from surveyapp.analytics import AnalyticsError
 from surveyapp.mail.cli import worker_command
 from surveyapp.models.user import API_SCOPES, ROLES
-from surveyapp.services import api_keys, demo, users
+from surveyapp.services import api_keys, demo, rollups, users
 from surveyapp.services.errors import ServiceError
 
 __all__ = ["init_app"]
@@ -106,6 +107,16 @@ def tag_texts_command(input_csv: str, column: str, lang: str, output: str | None
         click.echo(f"{count} rows tagged into {output}.", err=True)
 
 
+@click.command("rebuild-rollups")
+def rebuild_rollups_command() -> None:
+    """Recompute every daily rollup in the configured TIMEZONE (after changing it)."""
+    try:
+        written = rollups.rebuild()
+    except AnalyticsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{written} rollup rows written in {rollups.configured_time_zone()}.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the application."""
     app.cli.add_command(db_cli)
@@ -114,3 +125,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(tag_texts_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(rebuild_rollups_command)

@@ -43,6 +43,18 @@ DEFAULTS: dict[str, Any] = {
     "CONTACT_IMPORT_DIR": None,
     # Anonymity threshold k: groups of fewer responses are withheld (never below 3).
     "REPORTING_THRESHOLD": 5,
+    # IANA time zone of periods and pulse waves; run `flask rebuild-rollups` after changing it.
+    "TIMEZONE": "UTC",
+    # How many reverse proxies set each X-Forwarded-* header (0: trust none).
+    "PROXY_FIX_X_FOR": 0,
+    "PROXY_FIX_X_PROTO": 0,
+    "PROXY_FIX_X_HOST": 0,
+    "PROXY_FIX_X_PORT": 0,
+    "PROXY_FIX_X_PREFIX": 0,
+    "API_MAX_BODY_BYTES": 1024 * 1024,
+    # "text" or "json" (one JSON object per line, for log collectors).
+    "LOG_FORMAT": "text",
+    "LOG_LEVEL": "INFO",
     # Argon2id parameters, a name from argon2.profiles.
     "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
 }

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, current_app, g
 
-__all__ = ["engine", "init_app", "make_engine", "session"]
+__all__ = ["engine", "init_app", "make_engine", "session", "session_factory"]
 
 _ENGINE_KEY = "surveyapp.engine"
 _SESSIONMAKER_KEY = "surveyapp.sessionmaker"
@@ -56,6 +56,11 @@ def init_app(app: Flask) -> None:
     app.extensions[_ENGINE_KEY] = engine
     app.extensions[_SESSIONMAKER_KEY] = so.sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+
+
+def session_factory(app: Flask) -> so.sessionmaker[so.Session]:
+    """The sessionmaker of ``app``, for listeners that follow every session it makes."""
+    return app.extensions[_SESSIONMAKER_KEY]
 
 
 def engine() -> sa.Engine:

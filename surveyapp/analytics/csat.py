@@ -30,7 +30,9 @@ __all__ = [
     "csat",
     "csat_margin_of_error",
     "distribution",
+    "mean_margin_of_error",
     "mean_score",
+    "mean_standard_error",
 ]
 
 CSAT_SCALE = (1, 5)
@@ -85,6 +87,37 @@ def mean_score(histogram: Mapping[int, int], scale: tuple[int, int]) -> float | 
         n += count
         total += score * count
     return None if n == 0 else total / n
+
+
+def mean_standard_error(histogram: Mapping[int, int], scale: tuple[int, int]) -> float | None:
+    """The standard error of the mean of the answers (sample deviation / sqrt n); None if n < 2.
+
+    Raises AnalyticsError for an answer off the scale or a negative count.
+
+    >>> round(mean_standard_error({1: 2, 3: 2}, (1, 5)), 4)
+    0.5774
+    >>> mean_standard_error({4: 1}, (1, 5)) is None
+    True
+    """
+    pairs = _checked(histogram, scale)
+    n = sum(count for _, count in pairs)
+    if n < 2:
+        return None
+    mean = sum(score * count for score, count in pairs) / n
+    squares = sum(count * (score - mean) ** 2 for score, count in pairs)
+    return math.sqrt(squares / (n - 1) / n)
+
+
+def mean_margin_of_error(histogram: Mapping[int, int], scale: tuple[int, int]) -> float | None:
+    """The 95 % margin of error of the mean (1.96 standard errors); None if n < 2.
+
+    Raises AnalyticsError for an answer off the scale or a negative count.
+
+    >>> round(mean_margin_of_error({1: 2, 3: 2}, (1, 5)), 3)
+    1.132
+    """
+    error = mean_standard_error(histogram, scale)
+    return None if error is None else Z_95 * error
 
 
 def ces(histogram: Mapping[int, int]) -> float | None:

@@ -23,7 +23,13 @@ from dataclasses import dataclass
 
 from surveyapp.analytics.nps import MIN_RESPONSES_FOR_TREND, Z_95, NpsSummary
 
-__all__ = ["MIN_RESPONSES_FOR_TREND", "NpsChange", "nps_change_significance"]
+__all__ = [
+    "MIN_RESPONSES_FOR_TREND",
+    "Change",
+    "NpsChange",
+    "change_significance",
+    "nps_change_significance",
+]
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,51 @@ def nps_change_significance(before: NpsSummary, after: NpsSummary) -> NpsChange 
         z = difference / spread
     too_few = min(before.n, after.n) < MIN_RESPONSES_FOR_TREND
     return NpsChange(
+        difference=difference,
+        z=z,
+        significant=not too_few and abs(z) >= Z_95,
+        too_few_responses=too_few,
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """The change of any metric between two periods and whether it is significant at 95 %.
+
+    ``z`` follows the same rule as ``NpsChange``; ``too_few_responses`` is True
+    when either period has fewer than MIN_RESPONSES_FOR_TREND answers.
+    """
+
+    difference: float
+    z: float
+    significant: bool
+    too_few_responses: bool
+
+
+def change_significance(
+    before: tuple[float, float, int] | None, after: tuple[float, float, int] | None
+) -> Change | None:
+    """Test a change from ``(value, standard error, n)`` before to the same after.
+
+    None when either side is missing or has no answer. The two-sample z test of
+    PRODUCT.md (``z = (v2 − v1) / sqrt(se1² + se2²)``), for NPS, CSAT % and means.
+
+    >>> change = change_significance((70.0, 4.0, 100), (80.0, 3.0, 100))
+    >>> change.difference, change.z, change.significant
+    (10.0, 2.0, True)
+    >>> change_significance((70.0, 4.0, 0), (80.0, 3.0, 100)) is None
+    True
+    """
+    if before is None or after is None or before[2] == 0 or after[2] == 0:
+        return None
+    difference = after[0] - before[0]
+    spread = math.hypot(before[1], after[1])
+    if spread == 0:
+        z = 0.0 if difference == 0 else math.copysign(math.inf, difference)
+    else:
+        z = difference / spread
+    too_few = min(before[2], after[2]) < MIN_RESPONSES_FOR_TREND
+    return Change(
         difference=difference,
         z=z,
         significant=not too_few and abs(z) >= Z_95,

@@ -16,7 +16,14 @@ from typing import TypeVar
 
 from surveyapp.analytics import AnalyticsError
 
-__all__ = ["DEFAULT_K", "MIN_K", "check_k", "is_withheld", "suppress_groups"]
+__all__ = [
+    "DEFAULT_K",
+    "MIN_K",
+    "check_k",
+    "is_withheld",
+    "suppress_groups",
+    "withheld_groups",
+]
 
 DEFAULT_K = 5
 # Below 3, a respondent and one colleague could tell each other's answers apart.
@@ -76,3 +83,24 @@ def suppress_groups(
             # Ties are broken by the groups' order so the result never changes between runs.
             withheld.add(min(shown, key=lambda key: groups[key]))
     return withheld
+
+
+def withheld_groups(
+    groups: Mapping[K, int], *, anonymous: bool, k: int = DEFAULT_K, total: int | None = None
+) -> set[K]:
+    """The groups whose numbers must not leave the query layer: the one gate for every report.
+
+    ``groups`` maps each group about to be shown (a period, a segment value, a
+    period and value) to its response count; ``total`` is the shown total they
+    add up to, if any. Non-anonymous surveys withhold nothing; anonymous ones
+    apply ``suppress_groups``. Raises AnalyticsError for k < 3 or a negative count.
+
+    >>> sorted(withheld_groups({"ops": 2, "sales": 9}, anonymous=True, total=11))
+    ['ops', 'sales']
+    >>> withheld_groups({"ops": 2, "sales": 9}, anonymous=False)
+    set()
+    """
+    check_k(k)
+    if not anonymous:
+        return set()
+    return suppress_groups(groups, k=k, total=total)

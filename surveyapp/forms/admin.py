@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -23,7 +24,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from surveyapp.models.survey import KINDS, QUESTION_TYPES
 from surveyapp.models.user import ROLES
@@ -244,3 +245,28 @@ class UserUpdateForm(FlaskForm):
         _l("Role"), choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
     )
     active = BooleanField(_l("Active"))
+
+
+FREQUENCY_CHOICES = [
+    SelectChoice("", _l("Not recurring")),
+    SelectChoice("weekly", _l("Every week")),
+    SelectChoice("monthly", _l("Every month")),
+    SelectChoice("quarterly", _l("Every quarter")),
+]
+
+
+class ScheduleForm(FlaskForm):
+    """When a pulse survey's waves open, and to whom."""
+
+    frequency = SelectField(_l("Frequency"), choices=FREQUENCY_CHOICES, default="")
+    starts_on = DateField(
+        _l("First wave"),
+        validators=[Optional()],
+        description=_l("Each wave opens at 09:00 on its day and is emailed to the audience."),
+    )
+    segment_key = StringField(
+        _l("Only contacts whose attribute…"),
+        validators=[Length(max=64)],
+        description=_l("Leave empty to ask every contact, e.g. team."),
+    )
+    segment_value = StringField(_l("…has the value"), validators=[Length(max=200)])

@@ -1,4 +1,5 @@
-"""The invitation and reminder emails: plain text and HTML, in the invitation's language.
+"""The emails: invitations and reminders (in the invitation's language), staff alerts
+and case replies (plain text and HTML each).
 
 The main question's scale is embedded as one link per score
 (``/s/<token>?score=N``), so a respondent answers with one click. Every
@@ -8,6 +9,7 @@ Links are built from ``BASE_URL``: the worker has no request to build them from.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.header import Header
 from email.message import Message
@@ -17,15 +19,24 @@ from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 
 from surveyapp.models import Invitation
+from surveyapp.services.alerts import AlertEmail
 from surveyapp.services.surveys import question_text
 
-__all__ = ["EmailBuilder", "ScaleLink", "build_email", "survey_url", "unsubscribe_url"]
+__all__ = [
+    "EmailBuilder",
+    "ScaleLink",
+    "build_alert_email",
+    "build_case_reply_email",
+    "build_email",
+    "survey_url",
+    "unsubscribe_url",
+]
 
 # The same words as under the respondent page's scales.
 SCALE_ENDS: dict[str, tuple[Any, Any]] = {
@@ -157,6 +168,87 @@ def _message(
     message["List-Unsubscribe"] = f"<{unsubscribe_url(token)}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Asks mail servers not to answer with out-of-office replies.
+    message["Auto-Submitted"] = "auto-generated"
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(html, "html", "utf-8"))
+    return message
+
+
+# Words for a case's reason, in the alert emails.
+CASE_REASON_LABELS: dict[str, Any] = {
+    "detractor": _l("Detractor"),
+    "low_csat": _l("Low satisfaction"),
+    "cancellation": _l("Cancellation"),
+}
+
+
+def build_alert_email(alert: AlertEmail) -> Message:
+    """One staff alert email listing the new cases (instant batch or daily digest)."""
+    language = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    company = current_app.config["COMPANY_NAME"]
+    with force_locale(language):
+        count = len(alert.items)
+        if alert.digest:
+            subject = ngettext(
+                "Daily digest: %(num)s new case to follow up",
+                "Daily digest: %(num)s new cases to follow up",
+                count,
+            )
+        else:
+            subject = ngettext(
+                "%(num)s new case to follow up", "%(num)s new cases to follow up", count
+            )
+        context: dict[str, Any] = {
+            "subject": subject,
+            "company": company,
+            "language": language,
+            "name": alert.name,
+            "items": alert.items,
+            "reasons": {key: str(label) for key, label in CASE_REASON_LABELS.items()},
+            "cases_url": f"{current_app.config['BASE_URL']}/cases",
+            "settings_url": f"{current_app.config['BASE_URL']}/cases/alerts",
+        }
+        text = render_template("email/alert.txt", **context)
+        html = render_template("email/alert.html", **context)
+    return _simple_message(company, alert.name, alert.email, subject, language, text, html)
+
+
+def build_case_reply_email(payload: Mapping[str, Any]) -> Message:
+    """The reply a staff member wrote to a respondent about their answer."""
+    language = str(payload.get("language") or "en")
+    company = str(payload.get("company") or current_app.config["COMPANY_NAME"])
+    subject = str(payload["subject"])
+    with force_locale(language):
+        context: dict[str, Any] = {
+            "subject": subject,
+            "company": company,
+            "language": language,
+            "name": payload.get("name") or "",
+            "paragraphs": [part for part in str(payload["body"]).split("\n\n") if part.strip()],
+            "body": str(payload["body"]),
+        }
+        text = render_template("email/case_reply.txt", **context)
+        html = render_template("email/case_reply.html", **context)
+    message = _simple_message(
+        company, str(payload.get("name") or ""), str(payload["to"]), subject, language, text, html
+    )
+    if payload.get("reply_to"):
+        # Answers to the reply reach the person who wrote it, not the no-reply sender.
+        message["Reply-To"] = str(payload["reply_to"])
+    return message
+
+
+def _simple_message(
+    company: str, name: str, email: str, subject: str, language: str, text: str, html: str
+) -> Message:
+    sender = current_app.config["MAIL_FROM"]
+    message = MIMEMultipart("alternative")
+    message["Subject"] = Header(subject, "utf-8")
+    message["From"] = formataddr((company, sender))
+    message["To"] = formataddr((name, email)) if name else email
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Content-Language"] = language
     message["Auto-Submitted"] = "auto-generated"
     message.attach(MIMEText(text, "plain", "utf-8"))
     message.attach(MIMEText(html, "html", "utf-8"))

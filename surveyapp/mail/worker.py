@@ -17,6 +17,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import Message
 
 from flask import Flask
 
@@ -30,7 +31,7 @@ from surveyapp.mail.transport import (
     make_transport,
 )
 from surveyapp.models import Invitation, utcnow
-from surveyapp.services import invitations, reminders
+from surveyapp.services import alerts, invitations, pulses, reminders
 
 __all__ = ["MAX_IDLE_SECONDS", "CycleResult", "Worker"]
 
@@ -48,13 +49,16 @@ class CycleResult:
     failed: int = 0
     cancelled: int = 0
     reminders_queued: int = 0
+    waves_opened: int = 0
+    alerts_queued: int = 0
     # True when the mail server could not be reached: the rest waits for the next cycle.
     unavailable: bool = False
 
     def __str__(self) -> str:
         text = (
             f"sent {self.sent}, retried {self.retried}, failed {self.failed}, "
-            f"cancelled {self.cancelled}, reminders queued {self.reminders_queued}"
+            f"cancelled {self.cancelled}, reminders queued {self.reminders_queued}, "
+            f"pulse waves opened {self.waves_opened}, alert emails queued {self.alerts_queued}"
         )
         return text + (" (mail server unavailable)" if self.unavailable else "")
 
@@ -78,10 +82,15 @@ class Worker:
         )
 
     def run_once(self) -> CycleResult:
-        """Queue due reminders, then send every due message (until the server fails)."""
+        """Open due pulse waves, queue due reminders, then send every due message.
+
+        Sending stops early when the mail server cannot be reached.
+        """
         result = CycleResult()
         with self.app.app_context():
+            result.waves_opened = len(pulses.open_due_waves())
             result.reminders_queued = reminders.schedule_due_reminders()
+            result.alerts_queued = alerts.queue_due_alerts()
             max_attempts = int(self.app.config["OUTBOX_MAX_ATTEMPTS"])
             while not result.unavailable:
                 batch = outbox.claim(self.owner, self.batch_size)
@@ -102,7 +111,15 @@ class Worker:
                 logger.exception("Outbox worker cycle failed")
                 delay = min(max(delay, interval) * 2, MAX_IDLE_SECONDS)
             else:
-                if result.sent or result.failed or result.retried or result.cancelled:
+                if any(
+                    (
+                        result.sent,
+                        result.failed,
+                        result.retried,
+                        result.cancelled,
+                        result.waves_opened,
+                    )
+                ):
                     logger.info("Outbox: %s", result)
                 if result.unavailable:
                     delay = min(max(delay, interval) * 2, MAX_IDLE_SECONDS)
@@ -126,23 +143,33 @@ class Worker:
                         if message.invitation_id is not None
                         else None
                     )
-                    if message.kind not in ("invitation", "reminder"):
+                    if message.kind in ("alert", "case_reply"):
+                        staff_email = _staff_email(message)
+                        if staff_email is None:
+                            outbox.cancel(
+                                self.owner, message, "nothing left to send", fail_invitation=False
+                            )
+                            result.cancelled += 1
+                            continue
+                        email = staff_email
+                    elif message.kind not in ("invitation", "reminder"):
                         outbox.fail_permanently(
                             self.owner, message, f"no sender for {message.kind} messages"
                         )
                         result.failed += 1
                         continue
-                    skip = _skip_reason(message, invitation)
-                    if skip is not None or invitation is None:
-                        outbox.cancel(
-                            self.owner,
-                            message,
-                            skip or "invitation deleted",
-                            fail_invitation=message.kind == "invitation",
-                        )
-                        result.cancelled += 1
-                        continue
-                    email = self._emails.build(invitation, reminder=message.kind == "reminder")
+                    else:
+                        skip = _skip_reason(message, invitation)
+                        if skip is not None or invitation is None:
+                            outbox.cancel(
+                                self.owner,
+                                message,
+                                skip or "invitation deleted",
+                                fail_invitation=message.kind == "invitation",
+                            )
+                            result.cancelled += 1
+                            continue
+                        email = self._emails.build(invitation, reminder=message.kind == "reminder")
                     try:
                         transport.send(email)
                     except PermanentError as exc:
@@ -166,6 +193,14 @@ class Worker:
         finally:
             outbox.complete(self.owner, sent, now=utcnow())
             result.sent += len(sent)
+
+
+def _staff_email(message: ClaimedMessage) -> Message | None:
+    """The alert or case-reply email of ``message``; None when its recipient or cases are gone."""
+    if message.kind == "case_reply":
+        return compose.build_case_reply_email(message.payload)
+    alert = alerts.load_alert_email(message.payload)
+    return compose.build_alert_email(alert) if alert is not None else None
 
 
 def _skip_reason(message: ClaimedMessage, invitation: Invitation | None) -> str | None:

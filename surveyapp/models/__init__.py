@@ -1,23 +1,38 @@
 """Typed SQLAlchemy models, one module per aggregate; importing this registers them all."""
 
+from surveyapp.models.audit import AuditEvent
 from surveyapp.models.base import Base, utcnow
 from surveyapp.models.contact import AttributeDefinition, Contact
+from surveyapp.models.customer import ContactEvent
+from surveyapp.models.followup import Alert, AlertPreference, AlertSubscription, Case, CaseNote
 from surveyapp.models.invitation import Invitation
 from surveyapp.models.outbox import OutboxMessage
+from surveyapp.models.pulse import PulseWave
 from surveyapp.models.response import Answer, Response
+from surveyapp.models.rollup import DailyRollup, RollupState
 from surveyapp.models.survey import Question, Survey
 from surveyapp.models.user import ApiKey, User
 
 __all__ = [
+    "Alert",
+    "AlertPreference",
+    "AlertSubscription",
     "Answer",
     "ApiKey",
     "AttributeDefinition",
+    "AuditEvent",
     "Base",
+    "Case",
+    "CaseNote",
     "Contact",
+    "ContactEvent",
+    "DailyRollup",
     "Invitation",
     "OutboxMessage",
+    "PulseWave",
     "Question",
     "Response",
+    "RollupState",
     "Survey",
     "User",
     "utcnow",

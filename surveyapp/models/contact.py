@@ -31,8 +31,21 @@ class Contact(Base):
     # Values typed by AttributeDefinition: numbers as numbers, dates as ISO strings.
     attributes: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
     unsubscribed_at: so.Mapped[dt.datetime | None]
+    # The customer view (models/customer.py keeps the history): "active" or "cancelled",
+    # None for a contact who is not a paying customer.
+    customer_status: so.Mapped[str | None] = so.mapped_column(sa.String(12))
+    started_on: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
+    cancelled_on: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
+    mrr_cents: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "customer_status IS NULL OR customer_status IN ('active', 'cancelled')",
+            name="customer_status",
+        ),
+    )
 
     @so.validates("email")
     def _normalise_email(self, _key: str, value: str) -> str:

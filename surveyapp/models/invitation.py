@@ -31,6 +31,10 @@ class Invitation(Base):
         sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
     token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    # The pulse wave this invitation belongs to; None outside recurring pulses.
+    wave_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("pulse_waves.id", ondelete="SET NULL"), index=True
+    )
     status: so.Mapped[str] = so.mapped_column(sa.String(12), default="queued")
     language: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)

@@ -17,7 +17,7 @@ from surveyapp.models.base import Base, utcnow
 
 __all__ = ["OUTBOX_KINDS", "OUTBOX_STATUSES", "OutboxMessage"]
 
-OUTBOX_KINDS = ("invitation", "reminder", "webhook")
+OUTBOX_KINDS = ("invitation", "reminder", "webhook", "alert", "case_reply")
 # "cancelled": no longer wanted when its turn came (unsubscribed, answered, survey closed).
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 

@@ -6,16 +6,25 @@ header names are normalised ("E-mail", "Courriel", "Adresse e-mail" all mean
 ``email``). Each data row is validated on its own and reported with the line
 number a spreadsheet shows (the header is line 1). A file that cannot be a
 contact list at all raises one ``CsvError`` and yields nothing.
+
+Customer columns (status, start date, cancel date, MRR; "statut", "date de
+début", "date de résiliation" in French) make a row a customer update. They
+are read when the file has a status, start date or cancel date column; only
+then is "mrr" a customer column rather than an attribute. A row whose status
+is unknown, whose cancel date comes before its start date or whose MRR is
+negative is reported and skipped.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -24,14 +33,17 @@ from surveyapp.services.errors import InvalidInput
 
 __all__ = [
     "ATTRIBUTE_KEY_PATTERN",
+    "CUSTOMER_COLUMNS",
     "MAX_ATTRIBUTE_KEY_LENGTH",
     "MAX_NAME_LENGTH",
     "MAX_VALUE_LENGTH",
     "RESERVED_COLUMNS",
     "ContactRow",
     "CsvError",
+    "CustomerFields",
     "ParsedCsv",
     "RowError",
+    "clean_customer",
     "clean_email",
     "clean_language",
     "clean_name",
@@ -73,7 +85,42 @@ HEADER_ALIASES: dict[str, str] = {
     **dict.fromkeys(
         ("last_name", "lastname", "surname", "family_name", "nom_de_famille"), "last_name"
     ),
+    **dict.fromkeys(("status", "statut", "customer_status", "statut_client"), "status"),
+    **dict.fromkeys(
+        (
+            "start_date",
+            "started_on",
+            "date_de_debut",
+            "date_debut",
+            "debut",
+            "subscription_start",
+            "date_d_abonnement",
+        ),
+        "start_date",
+    ),
+    **dict.fromkeys(
+        (
+            "cancel_date",
+            "cancelled_on",
+            "canceled_on",
+            "cancellation_date",
+            "date_de_resiliation",
+            "date_resiliation",
+            "date_d_annulation",
+        ),
+        "cancel_date",
+    ),
 }
+# The columns that make a file a customer file (and "mrr" a customer column in it).
+CUSTOMER_COLUMNS = ("status", "start_date", "cancel_date")
+STATUS_ALIASES: dict[str, str] = {
+    **dict.fromkeys(("active", "actif", "active_customer", "client", "abonne"), "active"),
+    **dict.fromkeys(
+        ("cancelled", "canceled", "resilie", "annule", "churned", "inactive", "inactif"),
+        "cancelled",
+    ),
+}
+_DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%Y")
 LANGUAGE_ALIASES: dict[str, str] = {
     "en": "en",
     "english": "en",
@@ -101,6 +148,16 @@ class RowError:
 
 
 @dataclass(frozen=True)
+class CustomerFields:
+    """A row's customer data, checked: status, start and cancel days, MRR in cents (None: keep)."""
+
+    status: str
+    started_on: dt.date | None = None
+    cancelled_on: dt.date | None = None
+    mrr_cents: int | None = None
+
+
+@dataclass(frozen=True)
 class ContactRow:
     """One contact to create or update; ``None`` (or a missing attribute) leaves a value as is."""
 
@@ -109,6 +166,7 @@ class ContactRow:
     name: str | None = None
     language: str | None = None
     attributes: Mapping[str, object] = field(default_factory=dict)
+    customer: CustomerFields | None = None
 
 
 @dataclass(frozen=True)
@@ -237,7 +295,9 @@ def parse_contacts_csv(data: bytes, *, languages: Sequence[str] = ("en", "fr")) 
         raise CsvError(_("The file is empty.")) from None
     columns = _columns(header[1])
     attribute_columns = {
-        key: header[1][index].strip() for index, key in enumerate(columns) if _is_attribute(key)
+        key: header[1][index].strip()
+        for index, key in enumerate(columns)
+        if _is_attribute(key, customer_file=_is_customer_file(columns))
     }
     rows: list[ContactRow] = []
     errors: list[RowError] = []
@@ -322,8 +382,95 @@ def _columns(header: list[str]) -> list[str]:
     return columns
 
 
-def _is_attribute(key: str) -> bool:
-    return bool(key) and key not in RESERVED_COLUMNS and key not in ("first_name", "last_name")
+def _is_customer_file(columns: Sequence[str]) -> bool:
+    return any(column in CUSTOMER_COLUMNS for column in columns)
+
+
+def _is_attribute(key: str, *, customer_file: bool = False) -> bool:
+    return (
+        bool(key)
+        and key not in RESERVED_COLUMNS
+        and key not in ("first_name", "last_name")
+        and key not in CUSTOMER_COLUMNS
+        and not (customer_file and key == "mrr")
+    )
+
+
+def clean_customer(
+    status: object = None, start: object = None, cancel: object = None, mrr: object = None
+) -> CustomerFields | None:
+    """Customer fields from raw values (text, or dates and numbers); None when all are blank.
+
+    A cancel date alone means "cancelled". Raises ValueError (every problem in
+    one message) for an unknown status, a malformed date, a negative or
+    malformed MRR, a cancel date before the start date, a cancelled customer
+    without cancel date or an active one with one.
+    """
+    problems: list[str] = []
+    raw_status = "" if status is None else str(status).strip()
+    started_on = _clean_day(start, problems)
+    cancelled_on = _clean_day(cancel, problems)
+    mrr_cents = _clean_mrr(mrr, problems)
+    blank = not raw_status and started_on is None and cancelled_on is None and mrr_cents is None
+    if blank and not problems:
+        return None
+    clean_status = STATUS_ALIASES.get(normalise_header(raw_status)) if raw_status else None
+    if raw_status and clean_status is None:
+        problems.append(
+            _("Unknown status %(value)r: use active or cancelled.", value=raw_status[:40])
+        )
+    if clean_status is None and not raw_status:
+        clean_status = "cancelled" if cancelled_on is not None else "active"
+    if clean_status == "cancelled" and cancelled_on is None and not problems:
+        problems.append(_("A cancelled customer needs a cancel date."))
+    if clean_status == "active" and cancelled_on is not None:
+        problems.append(_("An active customer cannot have a cancel date."))
+    if started_on is not None and cancelled_on is not None and cancelled_on < started_on:
+        problems.append(_("The cancel date comes before the start date."))
+    if problems:
+        raise ValueError(" ".join(problems))
+    return CustomerFields(clean_status or "active", started_on, cancelled_on, mrr_cents)
+
+
+def _clean_day(raw: object, problems: list[str]) -> dt.date | None:
+    if raw is None:
+        return None
+    if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+        return raw
+    text = str(raw).strip()
+    if not text:
+        return None
+    for pattern in _DAY_FORMATS:
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    problems.append(_("%(value)r is not a date: use YYYY-MM-DD.", value=text[:40]))
+    return None
+
+
+def _clean_mrr(raw: object, problems: list[str]) -> int | None:
+    if raw is None or isinstance(raw, bool):
+        if isinstance(raw, bool):
+            problems.append(_("The MRR must be a number."))
+        return None
+    text = str(raw).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if not text:
+        return None
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        problems.append(_("The MRR %(value)r is not a number.", value=str(raw)[:40]))
+        return None
+    if not amount.is_finite():
+        problems.append(_("The MRR %(value)r is not a number.", value=str(raw)[:40]))
+        return None
+    if amount < 0:
+        problems.append(_("The MRR cannot be negative."))
+        return None
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _row(
@@ -363,7 +510,23 @@ def _row(
         language = clean_language(values.get("language"), languages)
     except ValueError as exc:
         problems.append(str(exc))
-    attributes = {key: value for key, value in values.items() if _is_attribute(key) and value}
+    customer_file = _is_customer_file(columns)
+    attributes = {
+        key: value
+        for key, value in values.items()
+        if _is_attribute(key, customer_file=customer_file) and value
+    }
+    customer: CustomerFields | None = None
+    if customer_file:
+        try:
+            customer = clean_customer(
+                values.get("status"),
+                values.get("start_date"),
+                values.get("cancel_date"),
+                values.get("mrr"),
+            )
+        except ValueError as exc:
+            problems.append(str(exc))
     for key, value in attributes.items():
         if len(value) > MAX_VALUE_LENGTH:
             problems.append(
@@ -375,7 +538,7 @@ def _row(
             )
     if problems:
         return RowError(line, raw_email, " ".join(problems))
-    return ContactRow(line, email, name, language, attributes)
+    return ContactRow(line, email, name, language, attributes, customer)
 
 
 def _email_as_given(cells: list[str], columns: list[str]) -> str:

@@ -21,8 +21,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from surveyapp import db
-from surveyapp.models import AttributeDefinition, Contact
+from surveyapp.models import AttributeDefinition, Contact, utcnow
 from surveyapp.models.contact import ATTRIBUTE_TYPES
+from surveyapp.services import audit, retention
 from surveyapp.services.contact_csv import (
     ATTRIBUTE_KEY_PATTERN,
     MAX_ATTRIBUTE_KEY_LENGTH,
@@ -31,6 +32,7 @@ from surveyapp.services.contact_csv import (
     ContactRow,
     CsvError,
     RowError,
+    clean_customer,
     clean_email,
     clean_language,
     clean_name,
@@ -388,6 +390,7 @@ def delete_contact(contact_id: int) -> None:
     session = db.session()
     get_contact(contact_id)
     session.execute(sa.delete(Contact).where(Contact.id == contact_id))
+    audit.record(None, "contact.deleted", f"contact {contact_id}")
     session.commit()
     session.expire_all()
 
@@ -557,9 +560,18 @@ def _row_from_mapping(index: int, row: Mapping[str, Any]) -> ContactRow | RowErr
     if not isinstance(attributes, Mapping):
         problems.append(_("The attributes must be an object."))
         attributes = {}
+    customer = None
+    try:
+        customer = clean_customer(
+            row.get("status"), row.get("start_date"), row.get("cancel_date"), row.get("mrr")
+        )
+    except ValueError as exc:
+        problems.append(str(exc))
     if problems or cleaned is None:
         return RowError(index, raw_email, " ".join(problems))
-    return ContactRow(index, cleaned.email, cleaned.name, cleaned.language, dict(attributes))
+    return ContactRow(
+        index, cleaned.email, cleaned.name, cleaned.language, dict(attributes), customer
+    )
 
 
 def _plan(rows: Sequence[ContactRow], headers: Mapping[str, str]) -> _Plan:
@@ -583,11 +595,20 @@ def _plan(rows: Sequence[ContactRow], headers: Mapping[str, str]) -> _Plan:
                 row.name,
                 row.language,
                 {key: value for key, value in values.items() if value is not None},
+                row.customer,
             )
         )
     existing = _existing_contacts([row.email for row in good])
+    today = utcnow().date()
     for row in good:
         contact = existing.get(row.email)
+        if row.customer is not None:
+            try:
+                # Checked against the current history now, so a refused row writes nothing.
+                retention.customer_events(contact or Contact(), row.customer, today)
+            except ValueError as exc:
+                plan.errors.append(RowError(row.row, row.email, str(exc)))
+                continue
         if contact is None:
             plan.creates.append(row)
         else:
@@ -600,15 +621,19 @@ def _apply(plan: _Plan) -> ImportReport:
     session = db.session()
     for definition_key, label in plan.new_attributes.items():
         session.add(AttributeDefinition(key=definition_key, label=label, type="text"))
-    session.add_all(
-        Contact(
-            email=row.email,
-            name=row.name or "",
-            language=row.language,
-            attributes=dict(row.attributes),
+    created = [
+        (
+            Contact(
+                email=row.email,
+                name=row.name or "",
+                language=row.language,
+                attributes=dict(row.attributes),
+            ),
+            row,
         )
         for row in plan.creates
-    )
+    ]
+    session.add_all(contact for contact, _row in created)
     for contact, row in plan.updates:
         if row.name is not None:
             contact.name = row.name
@@ -616,6 +641,15 @@ def _apply(plan: _Plan) -> ImportReport:
             contact.language = row.language
         if row.attributes:
             contact.attributes = {**contact.attributes, **row.attributes}
+    customers = [(contact, row) for contact, row in [*created, *plan.updates] if row.customer]
+    if customers:
+        session.flush()
+        today = utcnow().date()
+        for contact, row in customers:
+            if row.customer is not None:
+                retention.apply_customer(contact, row.customer, today)
+    counts = {"created": len(plan.creates), "updated": len(plan.updates)}
+    audit.record(None, "contacts.imported", "contacts", counts)
     try:
         session.commit()
     except sa.exc.IntegrityError as exc:

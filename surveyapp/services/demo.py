@@ -25,12 +25,13 @@ from surveyapp.models import (
     Answer,
     AttributeDefinition,
     Contact,
+    ContactEvent,
     Invitation,
     Response,
     Survey,
     utcnow,
 )
-from surveyapp.services import surveys
+from surveyapp.services import rollups, surveys
 from surveyapp.services.errors import Conflict
 
 __all__ = ["DAYS", "SEED", "seed_demo"]
@@ -379,6 +380,9 @@ def _seed(rng: random.Random, created: list[Survey]) -> str:
     cancelled = _cancellation_responses(rng, batch, cancellation, customers, first_day, now)
     commented = _write(session, batch)
     session.commit()
+    # Bulk inserts bypass the ORM flush that maintains the rollups: rebuild them once.
+    rollups.rebuild(survey.id for survey in created)
+    _customer_history(random.Random(SEED + 1), nps.id, cancellation.id, first_day, today)
 
     total = len(batch.responses)
     nps_summary = NpsSummary.from_histogram(_histogram(nps_scores))
@@ -803,3 +807,107 @@ def _histogram(scores: Sequence[int]) -> dict[int, int]:
 
 def _signed(value: int | None) -> str:
     return "n/a" if value is None else f"{value:+d}"
+
+
+# ---- Customer history for the retention page -------------------------------------------------
+
+# Monthly price (cents) of each paid plan; free accounts are not paying customers.
+PLAN_MRR_CENTS = {"starter": 2_900, "pro": 9_900, "business": 29_900}
+PLAN_ORDER = ("starter", "pro", "business")
+
+
+def _customer_history(
+    rng: random.Random, nps_id: int, cancellation_id: int, first_day: dt.date, today: dt.date
+) -> None:
+    """Give paying demo customers a subscription history consistent with their answers.
+
+    Some started before the demo's first day, others during it; a cancellation
+    answer ends the subscription that day, a detractor often cancels within a
+    few weeks, a quarter of those who left come back later, and some upgrade.
+    Uses its own random generator so the survey data stays the same.
+    """
+    session = db.session()
+    customers = session.execute(
+        sa.select(Contact.id, Contact.attributes)
+        .where(Contact.email.like(f"customer%@{DEMO_DOMAIN}"))
+        .order_by(Contact.id)
+    ).all()
+    answers: dict[int, list[tuple[dt.date, int | None, int]]] = {}
+    for contact_id, created_at, score, survey_id in session.execute(
+        sa.select(Response.contact_id, Response.created_at, Response.score, Response.survey_id)
+        .where(Response.survey_id.in_((nps_id, cancellation_id)), Response.contact_id.is_not(None))
+        .order_by(Response.created_at)
+    ):
+        answers.setdefault(contact_id, []).append((created_at.date(), score, survey_id))
+    events: list[dict[str, Any]] = []
+    views: list[dict[str, Any]] = []
+    for contact_id, attributes in customers:
+        plan = (attributes or {}).get("plan")
+        if plan not in PLAN_MRR_CENTS:
+            continue
+        history = _one_history(
+            rng, plan, answers.get(contact_id, []), cancellation_id, first_day, today
+        )
+        events += [
+            {"contact_id": contact_id, "kind": kind, "occurred_on": day, "mrr_cents": mrr}
+            for kind, day, mrr in history
+        ]
+        views.append(_customer_view(contact_id, history))
+    if events:
+        session.execute(sa.insert(ContactEvent), events)
+        session.execute(sa.update(Contact), views)
+    session.commit()
+
+
+def _one_history(
+    rng: random.Random,
+    plan: str,
+    answers: Sequence[tuple[dt.date, int | None, int]],
+    cancellation_id: int,
+    first_day: dt.date,
+    today: dt.date,
+) -> list[tuple[str, dt.date, int]]:
+    """One customer's events (kind, day, MRR cents), in order, none after today."""
+    if rng.random() < 0.6:
+        start = first_day - dt.timedelta(days=rng.randint(1, 365))
+    else:
+        start = first_day + dt.timedelta(days=rng.randint(0, DAYS - 60))
+    mrr = PLAN_MRR_CENTS[plan]
+    history: list[tuple[str, dt.date, int]] = [("started", start, mrr)]
+    active = True
+    for day, score, survey_id in answers:
+        if day <= history[-1][1]:
+            continue
+        leaves = survey_id == cancellation_id or (
+            score is not None and score <= 6 and rng.random() < 0.3
+        )
+        if active and leaves:
+            gone = day if survey_id == cancellation_id else day + dt.timedelta(days=rng.randint(7, 80))
+            if gone > today:
+                continue
+            history.append(("cancelled", gone, mrr))
+            active = False
+            back = gone + dt.timedelta(days=rng.randint(30, 150))
+            if rng.random() < 0.25 and back <= today:
+                history.append(("started", back, mrr))
+                active = True
+        elif active and score is not None and score >= 9 and rng.random() < 0.15:
+            position = PLAN_ORDER.index(plan)
+            if position + 1 < len(PLAN_ORDER):
+                plan = PLAN_ORDER[position + 1]
+                mrr = PLAN_MRR_CENTS[plan]
+                history.append(("mrr_changed", day, mrr))
+    return history
+
+
+def _customer_view(contact_id: int, history: Sequence[tuple[str, dt.date, int]]) -> dict[str, Any]:
+    """The Contact columns that summarise a history (the last span and MRR)."""
+    view: dict[str, Any] = {"id": contact_id}
+    for kind, day, mrr in history:
+        if kind == "started":
+            view.update(customer_status="active", started_on=day, cancelled_on=None, mrr_cents=mrr)
+        elif kind == "cancelled":
+            view.update(customer_status="cancelled", cancelled_on=day)
+        else:
+            view["mrr_cents"] = mrr
+    return view

@@ -20,7 +20,6 @@ import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -32,6 +31,7 @@ from surveyapp import db
 from surveyapp.mail import outbox
 from surveyapp.models import Contact, Invitation, Survey, utcnow
 from surveyapp.models.invitation import INVITATION_STATUSES
+from surveyapp.services import audit, contacts
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 
 __all__ = [
@@ -119,16 +119,19 @@ def invite_contacts(
     emails: Sequence[str] | None = None,
     segment: Mapping[str, str] | None = None,
     now: dt.datetime | None = None,
+    wave_id: int | None = None,
 ) -> InviteResult:
     """Queue one invitation per eligible contact, with its outbox row, in one transaction.
 
     Give at most one of ``contact_ids``, ``emails`` (unknown addresses become
     new contacts) or ``segment`` (attribute -> value, all must match); none
-    means every contact. Raises NotFound, Conflict (the survey is not active)
-    and InvalidInput (several audiences, or too many addresses).
+    means every contact. A pulse wave (``wave_id``) invites again everyone who
+    was invited to earlier waves and is exempt from throttling: the people
+    asked expect their regular pulse. Raises NotFound, Conflict (the survey is
+    not active) and InvalidInput (several audiences, or too many addresses).
     """
     now = now or utcnow()
-    plan = _plan(survey_id, contact_ids, emails, segment, now)
+    plan = _plan(survey_id, contact_ids, emails, segment, now, wave_id)
     session = db.session()
     new_contacts = [Contact(email=email, name="") for email in plan.new_emails]
     if new_contacts:
@@ -144,12 +147,14 @@ def invite_contacts(
             "language": _language_for(survey, contact.language),
             "created_at": now,
             "reminders_sent": 0,
+            "wave_id": wave_id,
         }
         for contact in [*plan.existing, *new_contacts]
     ]
     if rows:
         invitation_ids = list(session.scalars(sa.insert(Invitation).returning(Invitation.id), rows))
         outbox.enqueue_many("invitation", invitation_ids, now=now)
+    audit.record(None, "invitations.queued", survey, {"queued": len(rows)})
     session.commit()
     return InviteResult(len(rows), plan.held_back)
 
@@ -262,6 +267,7 @@ def _plan(
     emails: Sequence[str] | None,
     segment: Mapping[str, str] | None,
     now: dt.datetime,
+    wave_id: int | None = None,
 ) -> _Plan:
     """Who would be invited and who held back, writing nothing.
 
@@ -283,12 +289,14 @@ def _plan(
     elif contact_ids is not None:
         candidates = _from_ids(contact_ids, held_back)
     else:
-        candidates = _all_contacts()
+        query = sa.select(Contact).order_by(Contact.id)
         if segment:
-            candidates = [c for c in candidates if _in_segment(c.attributes or {}, segment)]
+            # Filtered in SQL with the attributes' declared types (numbers compare as numbers).
+            query = query.where(contacts.segment_filter(segment))
+        candidates = list(db.session().scalars(query))
 
-    already = _invited_to(survey.id)
-    throttle_days = int(current_app.config["THROTTLE_DAYS"])
+    already = _invited_to(survey.id, wave_id)
+    throttle_days = 0 if wave_id is not None else int(current_app.config["THROTTLE_DAYS"])
     recent = _invited_since(now - dt.timedelta(days=throttle_days)) if throttle_days > 0 else set()
     eligible: list[Contact] = []
     for contact in candidates:
@@ -348,31 +356,12 @@ def _from_ids(contact_ids: Sequence[int], held_back: list[tuple[str, str]]) -> l
     return [found[contact_id] for contact_id in wanted if contact_id in found]
 
 
-def _all_contacts() -> list[Contact]:
-    return list(db.session().scalars(sa.select(Contact).order_by(Contact.id)))
-
-
-def _in_segment(attributes: Mapping[str, Any], segment: Mapping[str, str]) -> bool:
-    """True when every attribute of ``segment`` matches, ignoring case and surrounding spaces."""
-    for key, expected in segment.items():
-        value = attributes.get(key)
-        if value is None or _as_text(value) != str(expected).strip().casefold():
-            return False
-    return True
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip().casefold()
-
-
-def _invited_to(survey_id: int) -> set[int]:
-    return set(
-        db.session().scalars(
-            sa.select(Invitation.contact_id).where(Invitation.survey_id == survey_id).distinct()
-        )
-    )
+def _invited_to(survey_id: int, wave_id: int | None) -> set[int]:
+    """Contacts already invited to this survey, or to this wave of a pulse."""
+    query = sa.select(Invitation.contact_id).where(Invitation.survey_id == survey_id)
+    if wave_id is not None:
+        query = query.where(Invitation.wave_id == wave_id)
+    return set(db.session().scalars(query.distinct()))
 
 
 def _invited_since(cutoff: dt.datetime) -> set[int]:

@@ -6,37 +6,86 @@ are never loaded to compute a number. For an anonymous survey with fewer than
 ``k`` responses in the period, every number and comment is withheld
 (PRODUCT.md § Anonymity); admins get the same answer as everyone else.
 
-Date ranges are ``start`` inclusive, ``end`` exclusive, as aware datetimes.
+Date ranges are ``start`` inclusive, ``end`` exclusive, as aware datetimes
+(``survey_results``) or as local days of the workspace time zone (the
+per-period functions: ``metrics_by_period``, ``dashboard``, ``overview``).
+
+The per-period functions read the daily rollups (``services.rollups``) rather
+than the responses, and pass every group they are about to report through
+``analytics.suppression.withheld_groups`` (the one gate of PRODUCT.md §
+Anonymity) before any number leaves this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from surveyapp import db
-from surveyapp.analytics.csat import CsatSummary, DistributionRow, distribution, mean_score
-from surveyapp.analytics.nps import NpsSummary
-from surveyapp.analytics.suppression import DEFAULT_K, check_k, is_withheld
-from surveyapp.models import Answer, Question, Response, Survey
-from surveyapp.services import surveys
+from surveyapp.analytics.csat import (
+    CsatSummary,
+    DistributionRow,
+    distribution,
+    mean_margin_of_error,
+    mean_score,
+    mean_standard_error,
+)
+from surveyapp.analytics.nps import MIN_RESPONSES_FOR_TREND, NpsSummary, display_nps
+from surveyapp.analytics.periods import (
+    INTERVALS,
+    day_bounds,
+    local_day,
+    next_period_start,
+    period_start,
+    period_starts,
+    time_zone,
+)
+from surveyapp.analytics.significance import Change, change_significance
+from surveyapp.analytics.suppression import check_k, is_withheld, withheld_groups
+from surveyapp.models import (
+    Answer,
+    AttributeDefinition,
+    Invitation,
+    Question,
+    Response,
+    Survey,
+    utcnow,
+)
+from surveyapp.services import rollups, surveys
+from surveyapp.services.errors import InvalidInput
 
 __all__ = [
     "COMMENT_LIMIT",
+    "MAX_PERIODS",
     "ChoiceCount",
     "Comment",
+    "Dashboard",
+    "GroupScore",
+    "MetricsQuery",
+    "OverviewRow",
+    "PeriodScore",
+    "QuestionStats",
+    "SegmentScore",
     "SurveyResults",
     "choice_counts",
+    "dashboard",
     "latest_comments",
+    "metrics_by_period",
+    "overview",
+    "parse_metrics_query",
     "reporting_threshold",
     "response_count",
     "score_histogram",
+    "segment_attributes",
     "survey_results",
+    "today",
 ]
 
 COMMENT_LIMIT = 20
@@ -187,8 +236,12 @@ def latest_comments(
     limit: int = COMMENT_LIMIT,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    segment: tuple[str, str] | None = None,
 ) -> list[Comment]:
-    """The ``limit`` latest non-empty text answers of the survey, newest first."""
+    """The ``limit`` latest non-empty text answers of the survey, newest first.
+
+    ``segment`` (attribute, value) keeps only the responses of that segment.
+    """
     text_ids = [question.id for question in survey.questions if question.type == "text"]
     if not text_ids or limit <= 0:
         return []
@@ -203,6 +256,8 @@ def latest_comments(
         )
         .limit(limit)
     )
+    if segment is not None:
+        query = query.where(_segment_clause(*segment))
     if survey.anonymous:
         # Ids follow submission order; ordering by text within a day hides it.
         query = query.order_by(Response.created_at.desc(), Answer.text)
@@ -275,3 +330,693 @@ def _choice_rows(
     ]
     # sorted() is stable, so equal counts keep the survey's option order.
     return sorted(rows, key=lambda row: -row.count)
+
+
+# --- per-period metrics, segments, the dashboard and the overview ---------------------------
+
+# More periods than this in one answer is a mistake (ten years of days), not a report.
+MAX_PERIODS = 400
+SEGMENT_BUILT_INS = rollups.BUILT_IN_SEGMENTS
+# Pulse surveys record their wave in Response.segment under this key.
+WAVE_SEGMENT = "wave"
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# How far back the default range reaches, per interval.
+_DEFAULT_SPAN = {"day": 30, "week": 7 * 12, "month": 365, "quarter": 2 * 365}
+DELIVERED_STATUSES = ("sent", "opened", "answered")
+
+
+@dataclass(frozen=True)
+class MetricsQuery:
+    """A checked request for metrics: interval, local days ``[start, end)``, segment."""
+
+    interval: str
+    start: dt.date
+    end: dt.date
+    segment: str | None = None
+    value: str | None = None
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day included (``end`` is exclusive)."""
+        return self.end - dt.timedelta(days=1)
+
+
+def today() -> dt.date:
+    """Today in the workspace time zone (config ``TIMEZONE``)."""
+    return local_day(utcnow(), _tz())
+
+
+def _tz() -> dt.tzinfo:
+    return time_zone(rollups.configured_time_zone())
+
+
+def segment_attributes() -> list[str]:
+    """The attributes reports may break down by: language, channel, wave, reportable ones."""
+    reportable = db.session().scalars(
+        sa.select(AttributeDefinition.key)
+        .where(AttributeDefinition.reportable.is_(True))
+        .order_by(AttributeDefinition.key)
+    )
+    return list(dict.fromkeys([*SEGMENT_BUILT_INS, WAVE_SEGMENT, *reportable]))
+
+
+def _parse_day(raw: object, field_name: str) -> dt.date | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, dt.datetime):
+        raise InvalidInput(_("Give a date as YYYY-MM-DD."), field_name)
+    if isinstance(raw, dt.date):
+        return raw
+    text = str(raw).strip()
+    try:
+        if _ISO_DATE.fullmatch(text) is None:
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            _("%(value)s is not a date: use YYYY-MM-DD.", value=text[:40]), field_name
+        ) from None
+
+
+def parse_metrics_query(
+    interval: object = None,
+    start: object = None,
+    end: object = None,
+    segment: object = None,
+    value: object = None,
+    *,
+    end_inclusive: bool = False,
+    default_interval: str = "week",
+) -> MetricsQuery:
+    """Check a metrics request (strings from a form or a query string, or dates).
+
+    ``end`` is exclusive unless ``end_inclusive`` (a form's "to" date). Missing
+    dates give a default range ending today. Raises InvalidInput naming the field
+    ("interval", "start", "end", "segment", "value") for an unknown interval, a
+    malformed or reversed date, too many periods or an unknown segment attribute.
+    """
+    interval = str(interval).strip() if interval not in (None, "") else default_interval
+    if interval not in INTERVALS:
+        raise InvalidInput(_("Choose the interval among day, week, month and quarter."), "interval")
+    first = _parse_day(start, "start")
+    last = _parse_day(end, "end")
+    if last is not None and end_inclusive:
+        last += dt.timedelta(days=1)
+    if last is None:
+        last = today() + dt.timedelta(days=1)
+    if first is None:
+        first = period_start(last - dt.timedelta(days=_DEFAULT_SPAN[interval]), interval)
+    if first >= last:
+        raise InvalidInput(_("The start date must come before the end date."), "start")
+    if len(period_starts(first, last, interval)) > MAX_PERIODS:
+        raise InvalidInput(
+            _(
+                "That is more than %(max)s periods: choose a longer interval or a shorter range.",
+                max=MAX_PERIODS,
+            ),
+            "interval",
+        )
+    key = str(segment).strip() if segment not in (None, "") else None
+    if key is not None and key not in segment_attributes():
+        raise InvalidInput(_("%(name)s is not a segment attribute.", name=key[:64]), "segment")
+    chosen = str(value).strip() if value not in (None, "") else None
+    if chosen is not None and key is None:
+        raise InvalidInput(_("Choose the segment attribute of this value."), "segment")
+    return MetricsQuery(interval=interval, start=first, end=last, segment=key, value=chosen)
+
+
+@dataclass(frozen=True)
+class GroupScore:
+    """The headline metric of one group of responses (a period, a segment value, a range).
+
+    ``kind`` is "nps", "csat", "mean" or "count" (choice surveys). ``n`` counts
+    the responses that answered the main question: skipped answers are never
+    in the denominator. When ``suppressed`` every number is zero or None.
+    """
+
+    kind: str
+    responses: int = 0
+    n: int = 0
+    histogram: Mapping[int, int] = field(default_factory=dict)
+    value: float | None = None
+    margin_of_error: float | None = None
+    standard_error: float | None = None
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+    satisfied: int = 0
+    suppressed: bool = False
+
+    @property
+    def too_few(self) -> bool:
+        """True below MIN_RESPONSES_FOR_TREND answers: no confident trend."""
+        return self.n < MIN_RESPONSES_FOR_TREND
+
+    def share(self, count: int) -> float | None:
+        """``count`` as a percentage of ``n``, or None without answers."""
+        return None if self.n == 0 else 100 * count / self.n
+
+    @property
+    def display_nps(self) -> int | None:
+        """The NPS rounded for display (halves away from zero), or None."""
+        return display_nps(self.value) if self.kind == "nps" else None
+
+    def as_change_input(self) -> tuple[float, float, int] | None:
+        """(value, standard error, n) for ``change_significance``, or None."""
+        if self.suppressed or self.value is None or self.standard_error is None:
+            return None
+        return self.value, self.standard_error, self.n
+
+
+def _score_kind(main: Question | None) -> str:
+    if main is None or main.scale is None:
+        return "count"
+    if main.type == "nps":
+        return "nps"
+    if main.type == "csat":
+        return "csat"
+    return "mean"
+
+
+def _group_score(
+    main: Question | None, responses: int, histogram: Mapping[int, int], suppressed: bool
+) -> GroupScore:
+    kind = _score_kind(main)
+    if suppressed:
+        return GroupScore(kind=kind, suppressed=True)
+    if kind == "nps":
+        summary = NpsSummary.from_histogram(histogram)
+        return GroupScore(
+            kind=kind,
+            responses=responses,
+            n=summary.n,
+            histogram=dict(histogram),
+            value=summary.score,
+            margin_of_error=summary.margin_of_error,
+            standard_error=summary.standard_error,
+            promoters=summary.promoters,
+            passives=summary.passives,
+            detractors=summary.detractors,
+        )
+    if kind == "csat":
+        csat = CsatSummary.from_histogram(histogram)
+        moe = csat.margin_of_error
+        return GroupScore(
+            kind=kind,
+            responses=responses,
+            n=csat.n,
+            histogram=dict(histogram),
+            value=csat.score,
+            margin_of_error=moe,
+            standard_error=None if moe is None else moe / 1.96,
+            satisfied=csat.satisfied,
+        )
+    if kind == "mean" and main is not None and main.scale is not None:
+        return GroupScore(
+            kind=kind,
+            responses=responses,
+            n=sum(histogram.values()),
+            histogram=dict(histogram),
+            value=mean_score(histogram, main.scale),
+            margin_of_error=mean_margin_of_error(histogram, main.scale),
+            standard_error=mean_standard_error(histogram, main.scale),
+        )
+    return GroupScore(kind="count", responses=responses, n=responses)
+
+
+@dataclass(frozen=True)
+class PeriodScore:
+    """One period (by its first local day) with its score and the change since the previous."""
+
+    period_start: dt.date
+    score: GroupScore
+    change: Change | None = None
+
+
+@dataclass(frozen=True)
+class SegmentScore:
+    """One value of the segment attribute over the whole range."""
+
+    value: str
+    score: GroupScore
+
+
+def _daily(
+    survey_ids: Sequence[int],
+    first: dt.date,
+    end: dt.date,
+    key: str = "",
+    value: str | None = None,
+) -> dict[int, list[rollups.DayCounts]]:
+    """Rolled-up days, or the raw responses while the rollups are in another time zone."""
+    if rollups.rollups_usable():
+        return rollups.daily_counts(survey_ids, first, end, key, value)
+    return rollups.raw_daily_counts(survey_ids, first, end, key, value)
+
+
+def _add(target: dict[int, int], histogram: Mapping[int, int]) -> None:
+    for score, count in histogram.items():
+        target[score] = target.get(score, 0) + count
+
+
+def _by_period(
+    days: Iterable[rollups.DayCounts], interval: str
+) -> dict[tuple[str, dt.date], tuple[int, dict[int, int]]]:
+    """(segment value, period start) -> (responses, histogram)."""
+    groups: dict[tuple[str, dt.date], tuple[int, dict[int, int]]] = {}
+    for value, day, n, histogram in days:
+        key = (value, period_start(day, interval))
+        responses, merged = groups.get(key, (0, {}))
+        _add(merged, histogram)
+        groups[key] = (responses + n, merged)
+    return groups
+
+
+def _totals(days: Iterable[rollups.DayCounts]) -> dict[str, tuple[int, dict[int, int]]]:
+    """segment value -> (responses, histogram) over all the days."""
+    totals: dict[str, tuple[int, dict[int, int]]] = {}
+    for value, _day, n, histogram in days:
+        responses, merged = totals.get(value, (0, {}))
+        _add(merged, histogram)
+        totals[value] = (responses + n, merged)
+    return totals
+
+
+def _trend(
+    main: Question | None,
+    starts: Sequence[dt.date],
+    groups: Mapping[tuple[str, dt.date], tuple[int, dict[int, int]]],
+    value: str,
+    withheld: set[Any],
+) -> list[PeriodScore]:
+    rows: list[PeriodScore] = []
+    previous: GroupScore | None = None
+    for start in starts:
+        responses, histogram = groups.get((value, start), (0, {}))
+        score = _group_score(main, responses, histogram, (value, start) in withheld)
+        change = None
+        if previous is not None:
+            change = change_significance(previous.as_change_input(), score.as_change_input())
+        rows.append(PeriodScore(period_start=start, score=score, change=change))
+        previous = score
+    return rows
+
+
+def metrics_by_period(
+    survey_id: int,
+    interval: object = "week",
+    start: object = None,
+    end: object = None,
+    segment: object = None,
+) -> list[dict[str, Any]]:
+    """One row per period (and per segment value) with exactly the PRODUCT.md metrics fields.
+
+    ``start``/``end`` are local days (``end`` exclusive) as dates or "YYYY-MM-DD".
+    Rows: ``period_start`` (ISO), ``segment`` (the value, or None), ``n`` (answers
+    of the main question), then ``promoters``, ``passives``, ``detractors``,
+    ``nps``, ``moe`` for NPS/eNPS, ``csat`` and ``moe`` for CSAT, ``mean`` and
+    ``moe`` for other scales, and ``suppressed``; a suppressed row carries no
+    number. Raises NotFound for an unknown survey, InvalidInput for bad input.
+    """
+    survey = surveys.get_survey(survey_id)
+    query = parse_metrics_query(interval, start, end, segment)
+    main = survey.main_question
+    k = reporting_threshold()
+    starts = period_starts(query.start, query.end, query.interval)
+    key = query.segment or ""
+    days = _daily([survey.id], query.start, query.end, key)[survey.id]
+    groups = _by_period(days, query.interval)
+    withheld = _withheld_periods(survey, k, starts, groups, segmented=bool(query.segment))
+    values = sorted({value for value, _day in groups}) if query.segment else [""]
+    rows: list[dict[str, Any]] = []
+    for start_day in starts:
+        for value in values:
+            responses, histogram = groups.get((value, start_day), (0, {}))
+            score = _group_score(main, responses, histogram, (value, start_day) in withheld)
+            rows.append(_api_row(start_day, value if query.segment else None, score))
+    return rows
+
+
+def _withheld_periods(
+    survey: Survey,
+    k: int,
+    starts: Sequence[dt.date],
+    groups: Mapping[tuple[str, dt.date], tuple[int, dict[int, int]]],
+    *,
+    segmented: bool,
+) -> set[tuple[str, dt.date]]:
+    """Which (value, period) groups the anonymity gate withholds."""
+    if not segmented:
+        counts = {("", start): groups.get(("", start), (0, {}))[0] for start in starts}
+        return withheld_groups(counts, anonymous=survey.anonymous, k=k, total=sum(counts.values()))
+    withheld: set[tuple[str, dt.date]] = set()
+    values = sorted({value for value, _day in groups})
+    for start in starts:
+        counts = {(value, start): groups.get((value, start), (0, {}))[0] for value in values}
+        withheld |= withheld_groups(
+            counts, anonymous=survey.anonymous, k=k, total=sum(counts.values())
+        )
+    return withheld
+
+
+def _api_row(start: dt.date, segment: str | None, score: GroupScore) -> dict[str, Any]:
+    row: dict[str, Any] = {"period_start": start.isoformat(), "segment": segment}
+    if score.suppressed:
+        row["suppressed"] = True
+        return row
+    row["n"] = score.n
+    if score.kind == "nps":
+        row.update(
+            promoters=score.promoters,
+            passives=score.passives,
+            detractors=score.detractors,
+            nps=score.value,
+            moe=score.margin_of_error,
+        )
+    elif score.kind == "csat":
+        row.update(csat=score.value, moe=score.margin_of_error)
+    elif score.kind == "mean":
+        row.update(mean=score.value, moe=score.margin_of_error)
+    row["suppressed"] = False
+    return row
+
+
+@dataclass(frozen=True)
+class QuestionStats:
+    """A question other than the headline score: its mean and distribution, or its choices."""
+
+    question: Question
+    n: int
+    suppressed: bool = False
+    mean: float | None = None
+    margin_of_error: float | None = None
+    distribution: list[DistributionRow] = field(default_factory=list)
+    choices: list[ChoiceCount] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the results page shows for one survey, range and segment.
+
+    ``results`` is the summary over the whole range in the shape of the first
+    results page (withheld as a whole for an anonymous survey under k);
+    ``periods`` the trend; ``segments`` the breakdown by ``query.segment``.
+    """
+
+    survey: Survey
+    query: MetricsQuery
+    k: int
+    time_zone: str
+    results: SurveyResults
+    total: GroupScore
+    periods: list[PeriodScore]
+    segments: list[SegmentScore]
+    questions: list[QuestionStats]
+    delivered: int | None
+    response_rate: float | None
+
+
+def dashboard(
+    survey_id: int, query: MetricsQuery, *, comment_limit: int = COMMENT_LIMIT
+) -> Dashboard:
+    """The results page's data: summary, trend, segment breakdown, other questions, rate.
+
+    Raises NotFound for an unknown survey.
+    """
+    survey = surveys.get_survey(survey_id)
+    k = reporting_threshold()
+    main = survey.main_question
+    tz = _tz()
+    starts = period_starts(query.start, query.end, query.interval)
+    filter_key = query.segment if query.value is not None else None
+    days = _daily([survey.id], query.start, query.end, filter_key or "", query.value)[survey.id]
+    totals = _totals(days)
+    responses, histogram = totals.get(query.value or "", (0, {}))
+    overall_withheld = bool(withheld_groups({"all": responses}, anonymous=survey.anonymous, k=k))
+    groups = _by_period(days, query.interval)
+    value = query.value or ""
+    counts = {(value, start): groups.get((value, start), (0, {}))[0] for start in starts}
+    withheld = withheld_groups(counts, anonymous=survey.anonymous, k=k, total=responses)
+    total = _group_score(main, responses, histogram, overall_withheld)
+    utc_start = day_bounds(query.start, tz)[0]
+    utc_end = day_bounds(query.end, tz)[0]
+    segment = (query.segment, query.value) if filter_key and query.value is not None else None
+
+    if overall_withheld:
+        return Dashboard(
+            survey=survey,
+            query=query,
+            k=k,
+            time_zone=rollups.configured_time_zone(),
+            results=SurveyResults(survey=survey, k=k, withheld=True),
+            total=total,
+            periods=[],
+            segments=[],
+            questions=[],
+            delivered=None,
+            response_rate=None,
+        )
+    periods = _trend(main, starts, groups, value, withheld)
+    segments = _segments(survey, main, k, query) if query.segment and query.value is None else []
+    summary: dict[str, Any] = {}
+    if main is not None and main.scale is not None:
+        summary["distribution"] = distribution(histogram, main.scale)
+        if total.kind == "nps":
+            summary["nps"] = NpsSummary.from_histogram(histogram)
+        elif total.kind == "csat":
+            summary["csat"] = CsatSummary.from_histogram(histogram)
+        else:
+            summary["mean"] = mean_score(histogram, main.scale)
+    questions = _question_stats(survey, k, utc_start, utc_end, segment)
+    if main is not None and main.type in CHOICE_TYPES:
+        main_stats = next((q for q in questions if q.question.id == main.id), None)
+        summary["choices"] = main_stats.choices if main_stats and not main_stats.suppressed else []
+    results = SurveyResults(
+        survey=survey,
+        k=k,
+        n=responses,
+        comments=latest_comments(
+            survey, limit=comment_limit, start=utc_start, end=utc_end, segment=segment
+        ),
+        **summary,
+    )
+    delivered = None if segment else _delivered(survey.id, utc_start, utc_end)
+    return Dashboard(
+        survey=survey,
+        query=query,
+        k=k,
+        time_zone=rollups.configured_time_zone(),
+        results=results,
+        total=total,
+        periods=periods,
+        segments=segments,
+        questions=[q for q in questions if main is None or q.question.id != main.id],
+        delivered=delivered,
+        response_rate=100 * responses / delivered if delivered else None,
+    )
+
+
+def _segments(
+    survey: Survey, main: Question | None, k: int, query: MetricsQuery
+) -> list[SegmentScore]:
+    assert query.segment is not None
+    days = _daily([survey.id], query.start, query.end, query.segment)[survey.id]
+    totals = _totals(days)
+    withheld = withheld_groups(
+        {value: n for value, (n, _h) in totals.items()},
+        anonymous=survey.anonymous,
+        k=k,
+        total=sum(n for n, _h in totals.values()),
+    )
+    rows = [
+        SegmentScore(value=value, score=_group_score(main, n, histogram, value in withheld))
+        for value, (n, histogram) in totals.items()
+    ]
+    return sorted(rows, key=lambda row: (row.score.suppressed, -row.score.n, row.value))
+
+
+def _segment_clause(key: str, value: str) -> sa.ColumnElement[bool]:
+    if key in SEGMENT_BUILT_INS:
+        return getattr(Response, key) == value
+    return sa.cast(Response.segment[key].as_string(), sa.String) == value
+
+
+def _question_stats(
+    survey: Survey,
+    k: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    segment: tuple[str, str] | None,
+) -> list[QuestionStats]:
+    """Means and distributions of the other numeric questions, and every choice question."""
+    main = survey.main_question
+    numeric = [q for q in survey.questions if q.scale is not None and q is not main]
+    choice = [q for q in survey.questions if q.type in (*CHOICE_TYPES, "yes_no")]
+    if not numeric and not choice:
+        return []
+
+    def answered(*conditions: sa.ColumnElement[bool]) -> sa.Select[Any]:
+        query = (
+            sa.select()
+            .select_from(Answer)
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                Response.survey_id == survey.id,
+                Response.created_at >= start,
+                Response.created_at < end,
+                *conditions,
+            )
+        )
+        return query.where(_segment_clause(*segment)) if segment else query
+
+    histograms: dict[int, dict[int, int]] = {q.id: {} for q in numeric}
+    if numeric:
+        query = answered(
+            Answer.question_id.in_([q.id for q in numeric]), Answer.value_number.is_not(None)
+        ).add_columns(Answer.question_id, Answer.value_number, sa.func.count())
+        query = query.group_by(Answer.question_id, Answer.value_number)
+        for question_id, number, count in db.session().execute(query):
+            histograms[question_id][int(number)] = int(count)
+    chosen: dict[int, tuple[dict[str, int], int]] = {q.id: ({}, 0) for q in choice}
+    if choice:
+        query = answered(
+            Answer.question_id.in_([q.id for q in choice]), Answer.choices.is_not(None)
+        ).add_columns(Answer.question_id, Answer.choices, sa.func.count())
+        query = query.group_by(Answer.question_id, Answer.choices)
+        for question_id, values, count in db.session().execute(query):
+            counts, total = chosen[question_id]
+            picked = dict.fromkeys(str(value) for value in values or ())
+            for value in picked:
+                counts[value] = counts.get(value, 0) + int(count)
+            chosen[question_id] = (counts, total + (int(count) if picked else 0))
+
+    stats: list[QuestionStats] = []
+    for question in survey.questions:
+        if question.id in histograms and question.scale is not None:
+            histogram = histograms[question.id]
+            n = sum(histogram.values())
+            if withheld_groups({0: n}, anonymous=survey.anonymous, k=k):
+                stats.append(QuestionStats(question=question, n=0, suppressed=True))
+                continue
+            stats.append(
+                QuestionStats(
+                    question=question,
+                    n=n,
+                    mean=mean_score(histogram, question.scale),
+                    margin_of_error=mean_margin_of_error(histogram, question.scale),
+                    distribution=distribution(histogram, question.scale),
+                )
+            )
+        elif question.id in chosen:
+            counts, n = chosen[question.id]
+            hidden = withheld_groups(counts, anonymous=survey.anonymous, k=k, total=n)
+            if withheld_groups({0: n}, anonymous=survey.anonymous, k=k):
+                stats.append(QuestionStats(question=question, n=0, suppressed=True))
+                continue
+            options = _yes_no_options() if question.type == "yes_no" else question.options
+            rows = [row for row in _choice_rows(options, counts, n) if row.value not in hidden]
+            stats.append(QuestionStats(question=question, n=n, choices=rows))
+    return stats
+
+
+def _yes_no_options() -> list[dict[str, Any]]:
+    return [
+        {"value": "yes", "label": {"en": "Yes", "fr": "Oui"}},
+        {"value": "no", "label": {"en": "No", "fr": "Non"}},
+    ]
+
+
+def _delivered(survey_id: int, start: dt.datetime, end: dt.datetime) -> int:
+    """Invitations delivered (sent, opened or answered) with a send time in the range."""
+    query = sa.select(sa.func.count(Invitation.id)).where(
+        Invitation.survey_id == survey_id,
+        Invitation.status.in_(DELIVERED_STATUSES),
+        Invitation.sent_at >= start,
+        Invitation.sent_at < end,
+    )
+    return int(db.session().scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    """One active survey on the overview: score now, the previous window, change and rate."""
+
+    survey: Survey
+    current: GroupScore
+    previous: GroupScore
+    change: Change | None
+    delivered: int
+    response_rate: float | None
+
+
+def overview(days: int = 30) -> list[OverviewRow]:
+    """Every active survey's last ``days`` days against the ``days`` before, from rollups.
+
+    Raises InvalidInput unless 1 <= days <= 366.
+    """
+    if not 1 <= days <= 366:
+        raise InvalidInput(_("Choose a window from 1 to 366 days."), "days")
+    active = list(
+        db.session().scalars(
+            sa.select(Survey).where(Survey.status == "active").order_by(Survey.title, Survey.id)
+        )
+    )
+    if not active:
+        return []
+    k = reporting_threshold()
+    tz = _tz()
+    end = today() + dt.timedelta(days=1)
+    middle = end - dt.timedelta(days=days)
+    first = middle - dt.timedelta(days=days)
+    daily = _daily([survey.id for survey in active], first, end)
+    utc_middle = day_bounds(middle, tz)[0]
+    utc_end = day_bounds(end, tz)[0]
+    delivered = _delivered_by_survey([survey.id for survey in active], utc_middle, utc_end)
+    rows: list[OverviewRow] = []
+    for survey in active:
+        main = survey.main_question
+        windows: dict[bool, tuple[int, dict[int, int]]] = {True: (0, {}), False: (0, {})}
+        for _value, day, n, histogram in daily[survey.id]:
+            responses, merged = windows[day >= middle]
+            _add(merged, histogram)
+            windows[day >= middle] = (responses + n, merged)
+        hidden = withheld_groups(
+            {window: n for window, (n, _h) in windows.items()}, anonymous=survey.anonymous, k=k
+        )
+        current = _group_score(main, *windows[True], True in hidden)
+        previous = _group_score(main, *windows[False], False in hidden)
+        sent = delivered.get(survey.id, 0)
+        rows.append(
+            OverviewRow(
+                survey=survey,
+                current=current,
+                previous=previous,
+                change=change_significance(previous.as_change_input(), current.as_change_input()),
+                delivered=sent,
+                response_rate=(
+                    100 * current.responses / sent if sent and not current.suppressed else None
+                ),
+            )
+        )
+    return rows
+
+
+def _delivered_by_survey(
+    survey_ids: Sequence[int], start: dt.datetime, end: dt.datetime
+) -> dict[int, int]:
+    query = (
+        sa.select(Invitation.survey_id, sa.func.count(Invitation.id))
+        .where(
+            Invitation.survey_id.in_(survey_ids),
+            Invitation.status.in_(DELIVERED_STATUSES),
+            Invitation.sent_at >= start,
+            Invitation.sent_at < end,
+        )
+        .group_by(Invitation.survey_id)
+    )
+    return {int(survey_id): int(count) for survey_id, count in db.session().execute(query)}
+
+
+def period_end(query: MetricsQuery, start: dt.date) -> dt.date:
+    """The last local day of the period starting on ``start`` within the query's range."""
+    return min(next_period_start(start, query.interval), query.end) - dt.timedelta(days=1)

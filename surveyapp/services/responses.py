@@ -36,11 +36,14 @@ from surveyapp.models import (
     Survey,
     utcnow,
 )
+from surveyapp.services import cases, pulses
+from surveyapp.services.contact_csv import ATTRIBUTE_KEY_PATTERN, MAX_VALUE_LENGTH, clean_email
 from surveyapp.services.errors import Conflict, Gone, InvalidInput, NotFound
 
 __all__ = [
     "AnswerValue",
     "answer_values",
+    "api_answer",
     "contact_segment",
     "find_response",
     "is_submission_key",
@@ -49,6 +52,7 @@ __all__ = [
     "open_public_link",
     "parse_score",
     "record_score",
+    "submit_api_response",
     "submit_response",
 ]
 
@@ -385,6 +389,10 @@ def _write(
             invitation.answered_at = now
         invitation.opened_at = invitation.opened_at or now
         invitation.status = "answered"
+    wave = pulses.wave_for_response(survey, invitation)
+    if wave is not None:
+        # The wave is a group, never a person: anonymous answers carry it too.
+        response.segment = {**response.segment, "wave": wave}
     response.language = language
     response.updated_at = stamp
     if complete:
@@ -409,6 +417,8 @@ def _write(
         main_answer = next((a for a in response.answers if a.question_id == main.id), None)
         response.score = main_answer.value_number if main_answer is not None else None
     session.flush()
+    # A detractor, a low CSAT or a cancellation opens a case and its alerts in this transaction.
+    cases.open_case_for(survey, response)
     return response
 
 
@@ -512,3 +522,136 @@ def _option_values(question: Question) -> set[str]:
     if question.type == "single_choice" and question.settings.get("allow_other"):
         values.add(OTHER_VALUE)
     return values
+
+
+# ---- Responses sent through the JSON API ------------------------------------------------------
+
+
+def api_answer(question: Question, value: Any, text: str | None = None) -> AnswerValue:
+    """The answer to ``question`` from its JSON form: a whole number for a score question,
+    a text for a text question, an option value (or a list of them) for a choice or yes/no
+    question, with ``text`` for the "other" box.
+
+    Raises InvalidInput when the value has the wrong type for the question.
+    """
+    field = f"q{question.id}"
+    if question.scale is not None:
+        if isinstance(value, bool) or not isinstance(value, int) or text is not None:
+            raise InvalidInput(_("Question %(id)s takes a whole number.", id=question.id), field)
+        return AnswerValue(number=value)
+    if question.type == "text":
+        if not isinstance(value, str) or text is not None:
+            raise InvalidInput(_("Question %(id)s takes a text.", id=question.id), field)
+        return AnswerValue(text=value)
+    choices = [value] if isinstance(value, str) else value
+    if not isinstance(choices, list) or not all(isinstance(choice, str) for choice in choices):
+        raise InvalidInput(
+            _("Question %(id)s takes an option value or a list of them.", id=question.id), field
+        )
+    return AnswerValue(choices=tuple(choices), text=text)
+
+
+def submit_api_response(
+    survey: Survey,
+    answers: Mapping[int, AnswerValue],
+    *,
+    language: str | None = None,
+    contact_email: str | None = None,
+    attributes: Mapping[str, str | int | float] | None = None,
+    created_at: dt.datetime | None = None,
+) -> Response:
+    """Store one complete response sent by another system; each call adds a new response.
+
+    ``contact_email`` links it to that contact (created when unknown) and copies
+    their reportable attributes; ``attributes`` adds or overrides segment values;
+    ``created_at`` (aware, not in the future) imports a past answer, channel
+    "import" instead of "api". Anonymous surveys take neither a contact nor
+    attributes, and their timestamp is truncated to the day. Raises Conflict
+    when the survey is not active, InvalidInput as ``submit_response`` does and
+    for a bad email, language, attribute or date.
+    """
+    if survey.status != "active":
+        raise Conflict(_("This survey is not active: activate it before adding responses."))
+    if survey.anonymous and (contact_email is not None or attributes):
+        raise InvalidInput(
+            _("This survey is anonymous: a response cannot carry a contact or attributes."),
+            "contact_email" if contact_email is not None else "attributes",
+        )
+    language = language or survey.default_language
+    if language not in survey.languages:
+        raise InvalidInput(_("This survey is not offered in %(code)r.", code=language), "language")
+    now = utcnow()
+    if created_at is not None and (created_at.tzinfo is None or created_at > now):
+        raise InvalidInput(
+            _("created_at must be a past date and time with a time zone."), "created_at"
+        )
+    checked = _checked_answers(survey, answers)
+    session = db.session()
+    try:
+        response = _api_response(
+            survey, checked, language, contact_email, attributes, _stamp(survey, created_at or now)
+        )
+        response.channel = "import" if created_at is not None else "api"
+        session.add(response)
+        session.commit()
+    except sa.exc.IntegrityError as exc:
+        session.rollback()
+        raise Conflict(
+            _("The contact was created by another request at the same time: send it again.")
+        ) from exc
+    return response
+
+
+def _api_response(
+    survey: Survey,
+    checked: Mapping[int, AnswerValue],
+    language: str,
+    contact_email: str | None,
+    attributes: Mapping[str, str | int | float] | None,
+    stamp: dt.datetime,
+) -> Response:
+    """A new complete response (not yet added to the session) with its answers and segment."""
+    for key, value in (attributes or {}).items():
+        if not ATTRIBUTE_KEY_PATTERN.fullmatch(key) or len(str(value)) > MAX_VALUE_LENGTH:
+            raise InvalidInput(_("Attribute %(key)r is not valid.", key=key), "attributes")
+    # Checked before the contact is created, so a refused response leaves nothing behind.
+    contact = _contact_for(contact_email) if contact_email is not None else None
+    segment = {**(contact_segment(contact) if contact is not None else {}), **(attributes or {})}
+    response = Response(
+        survey_id=survey.id,
+        contact_id=contact.id if contact is not None else None,
+        language=language,
+        completed=True,
+        segment=segment,
+        created_at=stamp,
+        updated_at=stamp,
+        answers=[
+            Answer(
+                question_id=question_id,
+                value_number=value.number,
+                choices=list(value.choices) or None,
+                text=value.text,
+            )
+            for question_id, value in checked.items()
+            if not value.is_empty
+        ],
+    )
+    main = survey.main_question
+    if main is not None and main.scale is not None:
+        response.score = checked[main.id].number
+    return response
+
+
+def _contact_for(email: str) -> Contact:
+    """The contact with this address, added to the session when new. Raises InvalidInput."""
+    try:
+        address = clean_email(email)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), "contact_email") from None
+    session = db.session()
+    contact = session.scalar(sa.select(Contact).where(Contact.email == address))
+    if contact is None:
+        contact = Contact(email=address, name="")
+        session.add(contact)
+        session.flush()
+    return contact

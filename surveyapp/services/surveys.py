@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from surveyapp import db
 from surveyapp.models import Answer, Question, Response, Survey, User, utcnow
 from surveyapp.models.survey import KINDS, QUESTION_TYPES, STATUSES
+from surveyapp.services import audit
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 from surveyapp.services.survey_kinds import DEFAULT_TOPIC, KIND_TEMPLATES
 
@@ -126,6 +127,7 @@ def create_survey(
     )
     session = db.session()
     session.add(survey)
+    audit.record(None, "survey.created", survey, {"kind": kind})
     session.commit()
     return survey
 
@@ -306,6 +308,7 @@ def update_survey(
     if anonymous is not None:
         survey.anonymous = anonymous
     survey.settings = settings
+    audit.record(None, "survey.updated", survey)
     _commit_checked(survey, survey.main_question)
     return survey
 
@@ -341,6 +344,7 @@ def set_status(survey_id: int, status: str) -> Survey:
         survey.closed_at = None
     else:
         survey.closed_at = utcnow()
+    audit.record(None, "survey.status_changed", survey, {"from": survey.status, "to": status})
     survey.status = status
     db.session().commit()
     return survey
@@ -381,6 +385,7 @@ def add_question(
         settings=_question_settings(question_type, long=long, allow_other=allow_other),
     )
     survey.questions.append(question)
+    audit.record(None, "survey.question_added", survey, {"type": question_type})
     _commit_checked(survey, main_before)
     return question
 
@@ -440,6 +445,7 @@ def update_question(
         },
         **_question_settings(question_type, long=long, allow_other=allow_other),
     }
+    audit.record(None, "survey.question_changed", survey, {"question_id": question.id})
     _commit_checked(survey, main_before)
     return question
 
@@ -461,6 +467,7 @@ def delete_question(survey_id: int, question_id: int) -> None:
         )
     main_before = survey.main_question
     _reorder(survey, [other for other in survey.questions if other.id != question.id])
+    audit.record(None, "survey.question_deleted", survey, {"question_id": question.id})
     _commit_checked(survey, main_before)
 
 
@@ -481,6 +488,7 @@ def move_question(survey_id: int, question_id: int, direction: Literal["up", "do
         main_before = survey.main_question
         ordered[index], ordered[target] = ordered[target], ordered[index]
         _reorder(survey, ordered)
+        audit.record(None, "survey.question_moved", survey, {"question_id": question.id})
         _commit_checked(survey, main_before)
     return question
 
@@ -515,6 +523,7 @@ def duplicate_survey(survey_id: int, owner: User | None = None) -> Survey:
     )
     session = db.session()
     session.add(copy)
+    audit.record(None, "survey.created", copy, {"kind": copy.kind, "copied_from": source.id})
     session.commit()
     return copy
 

@@ -15,6 +15,7 @@ from flask import current_app
 from surveyapp import db
 from surveyapp.models import User, utcnow
 from surveyapp.models.user import ROLES
+from surveyapp.services import audit
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 
 __all__ = [
@@ -82,6 +83,7 @@ def create_user(email: str, password: str, role: str, name: str = "") -> User:
     session = db.session()
     user = _new_user(email, password, role, name)
     session.add(user)
+    audit.record(None, "user.created", user, {"role": role})
     try:
         session.commit()
     except sa.exc.IntegrityError as exc:
@@ -101,6 +103,7 @@ def create_first_admin(email: str, password: str, name: str = "") -> User:
         raise Conflict("The first account already exists: log in instead.")
     user = _new_user(email, password, "admin", name)
     session.add(user)
+    audit.record(None, "user.created", user, {"role": "admin"})
     session.flush()
     # SQLite takes its write lock at the INSERT: a concurrent form now sees two accounts.
     if session.scalar(sa.select(sa.func.count(User.id))) != 1:
@@ -133,6 +136,7 @@ def update_user(user_id: int, *, role: str | None = None, active: bool | None = 
         if not other_admins:
             raise Conflict("This is the last active admin: make someone else an admin first.")
     user.role, user.is_active = new_role, new_active
+    audit.record(None, "user.updated", user, {"role": new_role, "active": new_active})
     session.commit()
     return user
 
@@ -154,9 +158,11 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not _verify(user.password_hash, password):
         user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
+        locks = user.failed_logins >= MAX_FAILED_LOGINS
+        if locks:
             user.locked_until = now + LOCKOUT
             user.failed_logins = 0
+        audit.record(audit.Actor("anonymous"), "login.locked" if locks else "login.failed", user)
         session.commit()
         return None
     if _hasher().check_needs_rehash(user.password_hash):

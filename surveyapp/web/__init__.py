@@ -15,12 +15,14 @@ def init_app(app: Flask) -> None:
         admin,
         api,
         auth,
+        cases,
         contacts,
         dashboard,
         distribution,
         errors,
         headers,
         health,
+        limits,
         public,
         settings,
     )
@@ -38,7 +40,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(contacts.bp)
     app.register_blueprint(distribution.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(cases.bp)
     app.register_blueprint(health.bp)
     # The API authenticates with keys, never with the session cookie: no CSRF token.
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
+    # Last: it wraps the views of every blueprint registered above.
+    limits.init_app(app)

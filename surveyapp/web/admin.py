@@ -24,6 +24,7 @@ from surveyapp.forms.admin import (
     NewSurveyForm,
     NewUserForm,
     QuestionForm,
+    ScheduleForm,
     StatusForm,
     SurveySettingsForm,
     UserUpdateForm,
@@ -31,7 +32,7 @@ from surveyapp.forms.admin import (
     options_to_form,
 )
 from surveyapp.models import Question, Survey
-from surveyapp.services import surveys, users
+from surveyapp.services import pulses, surveys, users
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from surveyapp.services.survey_kinds import KIND_TEMPLATES
 from surveyapp.web.access import role_required
@@ -233,6 +234,28 @@ def move_question(survey_id: int, question_id: int) -> Response:
     return redirect(url_for("admin.edit_survey", survey_id=survey.id) + "#questions")
 
 
+@bp.route("/surveys/<int:survey_id>/schedule", methods=["POST"])
+@role_required("editor")
+def set_schedule(survey_id: int) -> str | tuple[str, int] | Response:
+    """Make a pulse survey recur (or stop recurring); the worker opens each wave."""
+    survey = _survey_or_404(survey_id)
+    form = ScheduleForm()
+    if form.validate_on_submit():
+        key = (form.segment_key.data or "").strip()
+        segment = {key: (form.segment_value.data or "").strip()} if key else {}
+        try:
+            pulses.set_schedule(
+                survey.id, form.frequency.data or None, form.starts_on.data, segment
+            )
+        except InvalidInput as exc:
+            _attach_error(form, exc, default_field="frequency")
+        else:
+            flash(_("The schedule is saved."), "success")
+            return redirect(url_for("admin.edit_survey", survey_id=survey.id) + "#schedule")
+    page = _render_survey(survey, settings_form=_settings_form(survey), schedule_form=form)
+    return page, 400
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @role_required("admin")
 def list_users() -> str | tuple[str, int] | Response:
@@ -291,16 +314,24 @@ def _question_or_404(survey: Survey, question_id: int) -> Question:
 
 
 def _render_survey(
-    survey: Survey, *, settings_form: SurveySettingsForm, question_form: QuestionForm | None = None
+    survey: Survey,
+    *,
+    settings_form: SurveySettingsForm,
+    question_form: QuestionForm | None = None,
+    schedule_form: ScheduleForm | None = None,
 ) -> str:
     """The survey page: settings, status buttons, questions and the add-question form."""
     if question_form is None:
         question_form = QuestionForm(formdata=None, data={"type": "text"})
+    if schedule_form is None and survey.kind == "pulse":
+        schedule_form = _schedule_form(survey)
     return render_template(
         "admin/survey.html",
         survey=survey,
         settings_form=settings_form,
         question_form=question_form,
+        schedule_form=schedule_form,
+        waves=pulses.list_waves(survey.id) if survey.kind == "pulse" else [],
         response_count=surveys.count_responses(survey.id),
         problems=surveys.activation_problems(survey),
         public_url=current_app.config["BASE_URL"]
@@ -313,6 +344,20 @@ def _render_survey(
             survey, question, _display_language(survey)
         ),
         **_names(),
+    )
+
+
+def _schedule_form(survey: Survey) -> ScheduleForm:
+    schedule = pulses.Schedule.from_settings(survey.settings)
+    if schedule is None:
+        return ScheduleForm(formdata=None)
+    key, value = next(iter(schedule.segment.items()), ("", ""))
+    return ScheduleForm(
+        formdata=None,
+        frequency=schedule.frequency,
+        starts_on=schedule.starts_on,
+        segment_key=key,
+        segment_value=value,
     )
 
 

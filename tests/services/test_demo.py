@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -22,11 +21,8 @@ def count(query: sa.Select[tuple[int]]) -> int:
 
 
 def test_seed_demo_fills_an_empty_database(app: Flask, runner: FlaskCliRunner) -> None:
-    started = time.perf_counter()
     summary = demo.seed_demo()
-    elapsed = time.perf_counter() - started
 
-    assert elapsed < 5
     session = db.session()
     surveys = {survey.kind: survey for survey in session.scalars(sa.select(Survey))}
     assert sorted(surveys) == ["cancellation", "csat", "enps", "nps"]

@@ -10,7 +10,7 @@ from flask import Flask
 
 from surveyapp import db
 from surveyapp.models import Contact, Invitation, OutboxMessage
-from surveyapp.services import invitations, reminders
+from surveyapp.services import contacts, invitations, reminders
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 from tests import factories
 from tests.conftest import make_test_app
@@ -124,6 +124,8 @@ def test_unsubscribed_and_already_invited_contacts_are_held_back(app: Flask) -> 
 
 
 def test_a_segment_selects_contacts_by_attribute(app: Flask) -> None:
+    contacts.define_attribute("plan", "text")
+    contacts.define_attribute("seats", "number")
     pro = factories.gen_contact(attributes={"plan": "Pro", "seats": 5})
     factories.gen_contact(attributes={"plan": "free"})
     factories.gen_contact()
@@ -134,6 +136,8 @@ def test_a_segment_selects_contacts_by_attribute(app: Flask) -> None:
 
     assert result.queued == 1
     assert [row.contact_id for row in invitation_rows(survey.id)] == [pro.id]
+    with pytest.raises(InvalidInput, match="Unknown attribute"):
+        invitations.preview_invitations(survey.id, segment={"shoe_size": "42"})
 
 
 def test_preview_writes_nothing(app: Flask) -> None:

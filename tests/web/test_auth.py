@@ -181,6 +181,14 @@ PUBLIC_ENDPOINTS = {
     "public.thank_you",
     # One-click unsubscribe from an email, without login (RFC 8058).
     "distribution.unsubscribe",
+    # The API's description and its docs page describe routes, never data.
+    "api.openapi_document",
+    "api.api_docs",
+    # Load balancers probe these without credentials.
+    "health.liveness",
+    "health.readiness",
+    # plotly.js from the installed package, a static asset like any other.
+    "dashboard.plotly_js",
 }
 # The JSON API authenticates with an API key, never with the login session.
 API_BLUEPRINT = "api."
@@ -198,6 +206,7 @@ ENDPOINT_ROLES: dict[str, str | dict[str, str]] = {
     "admin.move_question": "editor",
     "admin.list_users": "admin",
     "admin.update_user": "admin",
+    "admin.set_schedule": "editor",
     "contacts.list_contacts": "viewer",
     "contacts.edit_contact": {"GET": "viewer", "POST": "editor"},
     "contacts.new_contact": "editor",
@@ -207,7 +216,17 @@ ENDPOINT_ROLES: dict[str, str | dict[str, str]] = {
     "distribution.send_survey": "editor",
     "distribution.list_invitations": "viewer",
     "dashboard.survey_results": "viewer",
+    "dashboard.overview": "viewer",
+    "dashboard.export_responses": "viewer",
+    "dashboard.export_metrics": "viewer",
     "public.preview_survey": "viewer",
+    "settings.list_api_keys": "admin",
+    "settings.revoke_api_key": "admin",
+    "settings.audit_log": "admin",
+    "cases.list_cases": "viewer",
+    "cases.view_case": {"GET": "viewer", "POST": "editor"},
+    "cases.alert_settings": "viewer",
+    "cases.retention_kpis": "viewer",
 }
 LOWER_ROLE = {"editor": "viewer", "admin": "editor"}
 

@@ -1,5 +1,9 @@
-"""placeholder while the blueprint is written."""
+"""The JSON API under /api/v1: API keys, JSON errors, an OpenAPI document that matches the code.
 
-from flask import Blueprint
+Importing the package registers every route on ``bp``.
+"""
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from surveyapp.web.api import auth, contacts, docs, errors, responses, surveys
+from surveyapp.web.api.blueprint import bp
+
+__all__ = ["auth", "bp", "contacts", "docs", "errors", "responses", "surveys"]
