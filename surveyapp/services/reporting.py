@@ -800,7 +800,7 @@ def dashboard(
         ),
         **summary,
     )
-    delivered = None if segment else _delivered(survey.id, utc_start, utc_end)
+    delivered, answered = (None, 0) if segment else _delivered(survey.id, utc_start, utc_end)
     return Dashboard(
         survey=survey,
         query=query,
@@ -812,7 +812,7 @@ def dashboard(
         segments=segments,
         questions=[q for q in questions if main is None or q.question.id != main.id],
         delivered=delivered,
-        response_rate=100 * responses / delivered if delivered else None,
+        response_rate=100 * answered / delivered if delivered else None,
     )
 
 
@@ -926,15 +926,13 @@ def _yes_no_options() -> list[dict[str, Any]]:
     ]
 
 
-def _delivered(survey_id: int, start: dt.datetime, end: dt.datetime) -> int:
-    """Invitations delivered (sent, opened or answered) with a send time in the range."""
-    query = sa.select(sa.func.count(Invitation.id)).where(
-        Invitation.survey_id == survey_id,
-        Invitation.status.in_(DELIVERED_STATUSES),
-        Invitation.sent_at >= start,
-        Invitation.sent_at < end,
-    )
-    return int(db.session().scalar(query) or 0)
+def _delivered(survey_id: int, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    """Invitations delivered with a send time in the range, and how many of them were answered.
+
+    The rate is answered / delivered among the same invitations: answers from the
+    public link have no invitation and must not push it over 100 %.
+    """
+    return _delivered_by_survey([survey_id], start, end).get(survey_id, (0, 0))
 
 
 @dataclass(frozen=True)
@@ -985,7 +983,7 @@ def overview(days: int = 30) -> list[OverviewRow]:
         )
         current = _group_score(main, *windows[True], True in hidden)
         previous = _group_score(main, *windows[False], False in hidden)
-        sent = delivered.get(survey.id, 0)
+        sent, answered = delivered.get(survey.id, (0, 0))
         rows.append(
             OverviewRow(
                 survey=survey,
@@ -993,9 +991,7 @@ def overview(days: int = 30) -> list[OverviewRow]:
                 previous=previous,
                 change=change_significance(previous.as_change_input(), current.as_change_input()),
                 delivered=sent,
-                response_rate=(
-                    100 * current.responses / sent if sent and not current.suppressed else None
-                ),
+                response_rate=(100 * answered / sent if sent and not current.suppressed else None),
             )
         )
     return rows
@@ -1003,9 +999,14 @@ def overview(days: int = 30) -> list[OverviewRow]:
 
 def _delivered_by_survey(
     survey_ids: Sequence[int], start: dt.datetime, end: dt.datetime
-) -> dict[int, int]:
+) -> dict[int, tuple[int, int]]:
+    """Survey id -> (invitations delivered in the range, how many of those were answered)."""
     query = (
-        sa.select(Invitation.survey_id, sa.func.count(Invitation.id))
+        sa.select(
+            Invitation.survey_id,
+            sa.func.count(Invitation.id),
+            sa.func.count(Invitation.answered_at),
+        )
         .where(
             Invitation.survey_id.in_(survey_ids),
             Invitation.status.in_(DELIVERED_STATUSES),
@@ -1014,7 +1015,10 @@ def _delivered_by_survey(
         )
         .group_by(Invitation.survey_id)
     )
-    return {int(survey_id): int(count) for survey_id, count in db.session().execute(query)}
+    return {
+        survey_id: (int(delivered), int(answered))
+        for survey_id, delivered, answered in db.session().execute(query)
+    }
 
 
 def period_end(query: MetricsQuery, start: dt.date) -> dt.date:

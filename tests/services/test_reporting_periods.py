@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from flask import Flask
 
+from surveyapp import db
 from surveyapp.services import reporting
 from surveyapp.services.errors import InvalidInput, NotFound
 from tests import factories
@@ -154,3 +155,17 @@ def test_overview_compares_windows_from_rollups(app: Flask) -> None:
     assert row.response_rate is None
     with pytest.raises(InvalidInput):
         reporting.overview(0)
+
+
+def test_response_rate_counts_answered_invitations_not_public_link_answers(app: Flask) -> None:
+    survey = factories.gen_survey("nps", title="Rate")
+    now = dt.datetime.now(dt.UTC)
+    invited = [factories.gen_invitation(survey) for _ in range(4)]
+    invited[0].answered_at = now
+    invited[0].status = "answered"
+    db.session().commit()
+    # Five answers from the public link: no invitation, so not in the rate.
+    gen_scores(survey, [9, 9, 9, 9, 9], created_at=now)
+
+    row = reporting.overview(30)[0]
+    assert row.response_rate == 25.0
