@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run migrate test bench eval-text lint format translations seed-demo clean
+.PHONY: install run migrate test test-browser bench eval-text lint format translations seed-demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ seed-demo: migrate
 test: install
 	$(BIN)/python -m pytest
 
+# Only the end-to-end tests in headless chromium (screenshots in test-artifacts/).
+test-browser: install
+	$(BIN)/python -m pytest tests/browser
+
 bench: install
 	$(BIN)/python -m benchmarks
 
@@ -59,4 +63,4 @@ translations: install
 	$(BIN)/pybabel -q compile -d surveyapp/translations
 
 clean:
-	rm -rf $(VENV) translations-compiled .pytest_cache
+	rm -rf $(VENV) translations-compiled .pytest_cache node_modules test-artifacts

@@ -55,6 +55,9 @@ DEFAULTS: dict[str, Any] = {
     # "text" or "json" (one JSON object per line, for log collectors).
     "LOG_FORMAT": "text",
     "LOG_LEVEL": "INFO",
+    # Instant alerts wait this long for others to batch with; digests go out at this hour (UTC).
+    "ALERT_BATCH_SECONDS": 45,
+    "ALERT_DIGEST_HOUR": 8,
     # Argon2id parameters, a name from argon2.profiles.
     "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
 }

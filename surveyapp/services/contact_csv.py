@@ -111,6 +111,8 @@ HEADER_ALIASES: dict[str, str] = {
         "cancel_date",
     ),
 }
+# A monthly revenue above this is a typo (and would overflow the cents column).
+MAX_MRR = Decimal(10) ** 9
 # The columns that make a file a customer file (and "mrr" a customer column in it).
 CUSTOMER_COLUMNS = ("status", "start_date", "cancel_date")
 STATUS_ALIASES: dict[str, str] = {
@@ -469,6 +471,9 @@ def _clean_mrr(raw: object, problems: list[str]) -> int | None:
         return None
     if amount < 0:
         problems.append(_("The MRR cannot be negative."))
+        return None
+    if amount > MAX_MRR:
+        problems.append(_("The MRR is larger than %(max)s.", max=f"{MAX_MRR:,}"))
         return None
     return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 

@@ -593,6 +593,11 @@ def submit_api_response(
         )
         response.channel = "import" if created_at is not None else "api"
         session.add(response)
+        if created_at is None:
+            # A live answer from another system is followed up like any other; imported
+            # history is not (alerts about last year's answers would be noise).
+            session.flush()
+            cases.open_case_for(survey, response)
         session.commit()
     except sa.exc.IntegrityError as exc:
         session.rollback()

@@ -175,7 +175,7 @@ def _figures(data: reporting.Dashboard, language: str) -> dict[str, Any]:
             ],
             title=_("%(metric)s by period", metric=label),
             score_label=label,
-            band_label=_("95% confidence band"),
+            band_label=_("Confidence band (95%)"),
             few_label=_("Fewer than %(min)s answers", min=MIN_RESPONSES_FOR_TREND),
             volume_label=_("Responses"),
             y_range=(-100, 100) if kind == "nps" else (0, 100) if kind == "csat" else None,

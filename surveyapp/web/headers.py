@@ -6,8 +6,9 @@ from flask import Flask, Response, request
 
 __all__ = ["init_app"]
 
-# plotly.js creates two <style> elements of its own (one empty, one with its base rules);
-# their hashes allow exactly those and no other inline style.
+# plotly.js (6.x) creates two <style> elements of its own, an empty one for its global
+# rules (added through CSSOM) and one for its map layers; their hashes allow exactly those
+# and no other inline style. The browser tests fail if a plotly upgrade changes them.
 PLOTLY_STYLE_HASHES = (
     "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
     "'sha256-V2sIX92Uh6ZaGSFTKMHghsB85b9toJtmazgG09AI2uk='",

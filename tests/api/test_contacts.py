@@ -102,3 +102,52 @@ def test_listing_pages_through_every_contact_once(
     found = client.get("/api/v1/contacts?search=c3@", headers=read_headers).json["items"]
     assert [item["email"] for item in found] == ["c3@example.com"]
     assert found[0]["unsubscribed"] is False
+
+
+def test_customer_history_fields_are_accepted_and_checked(
+    client: FlaskClient, write_headers: dict[str, str]
+) -> None:
+    response = client.post(
+        "/api/v1/contacts",
+        json={
+            "contacts": [
+                {
+                    "email": "kept@example.com",
+                    "status": "active",
+                    "start_date": "2026-01-05",
+                    "mrr": 49.5,
+                },
+                {
+                    "email": "left@example.com",
+                    "status": "cancelled",
+                    "start_date": "2026-03-01",
+                    "cancel_date": "2026-02-01",
+                    "mrr": 10,
+                },
+            ]
+        },
+        headers=write_headers,
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["created"] == 1
+    assert [error["row"] for error in response.json["errors"]] == [2]
+    kept = _contacts()["kept@example.com"]
+    assert (kept.customer_status, str(kept.started_on), kept.mrr_cents) == (
+        "active",
+        "2026-01-05",
+        4950,
+    )
+
+    negative = client.post(
+        "/api/v1/contacts",
+        json={"contacts": [{"email": "x@example.com", "status": "paused", "mrr": -1}]},
+        headers=write_headers,
+    )
+    assert negative.status_code == 422
+    assert "x@example.com" not in _contacts()
+    huge = client.post(
+        "/api/v1/contacts",
+        json={"contacts": [{"email": "y@example.com", "mrr": 1e26}]},
+        headers=write_headers,
+    )
+    assert huge.status_code == 422

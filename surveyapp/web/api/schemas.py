@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from surveyapp.models.response import CHANNELS
 from surveyapp.models.survey import KINDS, QUESTION_TYPES, STATUSES
+from surveyapp.services.contact_csv import MAX_MRR
 from surveyapp.services.invitations import HELD_BACK_REASONS, MAX_EMAILS
 from surveyapp.services.surveys import MAX_TITLE_LENGTH, SUPPORTED_LANGUAGES
 
@@ -52,6 +53,7 @@ __all__ = [
 MAX_ID = 2**31 - 1
 MAX_CONTACTS_PER_REQUEST = 10_000
 MAX_ATTRIBUTES = 50
+ISO_DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # No NUL: PostgreSQL cannot store it in a text column.
 NO_NUL = "^[^\\u0000]*$"
 _NO_NUL = re.compile(r"^[^\x00]*$")
@@ -228,6 +230,11 @@ CONTACTS_BODY = obj(
                     "name": nullable(text(200)),
                     "language": nullable(text(32)),
                     "attributes": ATTRIBUTES,
+                    # Customer history for the retention KPIs (all optional).
+                    "status": {"type": ["string", "null"], "enum": ["active", "cancelled", None]},
+                    "start_date": nullable(text(10, pattern=ISO_DATE)),
+                    "cancel_date": nullable(text(10, pattern=ISO_DATE)),
+                    "mrr": {"type": ["number", "null"], "minimum": 0, "maximum": int(MAX_MRR)},
                 },
                 ["email"],
             ),
