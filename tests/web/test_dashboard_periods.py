@@ -37,6 +37,12 @@ def test_trend_table_and_figures_carry_the_same_numbers(
     assert figure["data"][2]["y"][0] is None
     assert "/static/vendor/plotly.min.js?v=" in html and "js/charts.js" in html
     assert "<script>" not in html  # nothing inline: the CSP forbids it
+    # Every figure sent has the element it is drawn into.
+    for figure_id in re.findall(
+        r'<script type="application/json" id="(figure-[\w-]+)-data">', html
+    ):
+        assert f'id="{figure_id}"' in html, figure_id
+    assert 'id="figure-buckets"' in html and 'id="figure-distribution"' in html
 
 
 @pytest.mark.parametrize(
