@@ -882,7 +882,9 @@ def _one_history(
             score is not None and score <= 6 and rng.random() < 0.3
         )
         if active and leaves:
-            gone = day if survey_id == cancellation_id else day + dt.timedelta(days=rng.randint(7, 80))
+            gone = (
+                day if survey_id == cancellation_id else day + dt.timedelta(days=rng.randint(7, 80))
+            )
             if gone > today:
                 continue
             history.append(("cancelled", gone, mrr))

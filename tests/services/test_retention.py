@@ -307,9 +307,13 @@ def test_the_demo_brings_the_retention_page_to_life(app: Flask) -> None:
         sa.select(Contact.id, Contact.customer_status).where(Contact.customer_status.is_not(None))
     )
     for contact_id, status in views:
-        last = db.session().scalars(
-            sa.select(ContactEvent.kind)
-            .where(ContactEvent.contact_id == contact_id)
-            .order_by(ContactEvent.occurred_on.desc(), ContactEvent.id.desc())
-        ).first()
+        last = (
+            db.session()
+            .scalars(
+                sa.select(ContactEvent.kind)
+                .where(ContactEvent.contact_id == contact_id)
+                .order_by(ContactEvent.occurred_on.desc(), ContactEvent.id.desc())
+            )
+            .first()
+        )
         assert (last == "cancelled") == (status == "cancelled")
