@@ -54,6 +54,7 @@ __all__ = [
     "alert_settings",
     "create_alerts",
     "digest_cutoff",
+    "first_comments",
     "load_alert_email",
     "queue_due_alerts",
     "save_alert_settings",
@@ -200,7 +201,7 @@ def load_alert_email(payload: Mapping[str, Any]) -> AlertEmail | None:
     ).all()
     if not rows:
         return None
-    comments = _comments(row.response_id for row in rows)
+    comments = first_comments((row.response_id for row in rows), COMMENT_EXCERPT)
     base = current_app.config["BASE_URL"]
     items = [
         AlertItem(
@@ -260,8 +261,11 @@ def save_alert_settings(user_id: int, mode: str, survey_ids: Iterable[int]) -> A
     return AlertSettings(mode, frozenset(wanted))
 
 
-def _comments(response_ids: Iterable[int]) -> dict[int, str]:
+def first_comments(response_ids: Iterable[int], max_length: int) -> dict[int, str]:
+    """Response id -> its first text answer, cut to ``max_length`` characters with an ellipsis."""
     ids: Sequence[int] = list(response_ids)
+    if not ids:
+        return {}
     rows = db.session().execute(
         sa.select(Answer.response_id, Answer.text)
         .join(Question, Question.id == Answer.question_id)
@@ -272,6 +276,6 @@ def _comments(response_ids: Iterable[int]) -> dict[int, str]:
     for response_id, text in rows:
         if response_id not in comments and text:
             comments[response_id] = (
-                text if len(text) <= COMMENT_EXCERPT else text[: COMMENT_EXCERPT - 1] + "…"
+                text if len(text) <= max_length else text[: max_length - 1] + "…"
             )
     return comments

@@ -194,7 +194,7 @@ def list_cases(filters: CaseFilters = CaseFilters()) -> list[CaseRow]:
     elif filters.assignee_id is not None:
         query = query.where(Case.assignee_id == filters.assignee_id)
     rows = db.session().execute(query).all()
-    comments = _comments([row[0].response_id for row in rows])
+    comments = alerts.first_comments([row[0].response_id for row in rows], COMMENT_EXCERPT)
     return [
         CaseRow(
             id=case.id,
@@ -411,25 +411,6 @@ def _clean_text(value: str, field: str, limit: int) -> str:
             field,
         )
     return text
-
-
-def _comments(response_ids: Sequence[int]) -> dict[int, str]:
-    """The first text answer of each response, shortened for the queue."""
-    if not response_ids:
-        return {}
-    rows = db.session().execute(
-        sa.select(Answer.response_id, Answer.text)
-        .join(Question, Question.id == Answer.question_id)
-        .where(Answer.response_id.in_(response_ids), Answer.text.is_not(None))
-        .order_by(Answer.response_id, Question.position)
-    )
-    comments: dict[int, str] = {}
-    for response_id, text in rows:
-        if response_id not in comments and text:
-            comments[response_id] = (
-                text if len(text) <= COMMENT_EXCERPT else text[: COMMENT_EXCERPT - 1] + "…"
-            )
-    return comments
 
 
 def _answers(survey: Survey, response: Response) -> list[QuestionAnswer]:

@@ -22,7 +22,7 @@ from surveyapp.models import Answer, Question, Response, Survey, User, utcnow
 from surveyapp.models.survey import KINDS, QUESTION_TYPES, STATUSES
 from surveyapp.services import audit
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
-from surveyapp.services.survey_kinds import DEFAULT_TOPIC, KIND_TEMPLATES
+from surveyapp.services.survey_kinds import DEFAULT_TOPIC, KIND_TEMPLATES, QuestionTemplate
 
 __all__ = [
     "CHOICE_TYPES",
@@ -113,17 +113,7 @@ def create_survey(
         anonymous=template.anonymous if anonymous is None else anonymous,
         public_slug=secrets.token_urlsafe(9),
         owner_id=owner.id if owner is not None else None,
-        questions=[
-            Question(
-                position=position,
-                type=question.type,
-                text=dict(question.text),
-                options=[dict(option) for option in question.options],
-                required=question.required,
-                settings=dict(question.settings),
-            )
-            for position, question in enumerate(template.questions)
-        ],
+        questions=_copied_questions(template.questions),
     )
     session = db.session()
     session.add(survey)
@@ -509,17 +499,7 @@ def duplicate_survey(survey_id: int, owner: User | None = None) -> Survey:
         public_slug=secrets.token_urlsafe(9),
         settings=dict(source.settings),
         owner_id=owner.id if owner is not None else source.owner_id,
-        questions=[
-            Question(
-                position=position,
-                type=question.type,
-                text=dict(question.text),
-                options=[dict(option) for option in question.options],
-                required=question.required,
-                settings=dict(question.settings),
-            )
-            for position, question in enumerate(source.questions)
-        ],
+        questions=_copied_questions(source.questions),
     )
     session = db.session()
     session.add(copy)
@@ -742,3 +722,18 @@ def _chosen_values(question_id: int) -> set[str]:
 def _language_name(code: str) -> str:
     names = {"en": _("English"), "fr": _("French")}
     return names.get(code, code)
+
+
+def _copied_questions(questions: Sequence[QuestionTemplate | Question]) -> list[Question]:
+    """New questions with the same content (deep-copied JSON), numbered from 0."""
+    return [
+        Question(
+            position=position,
+            type=question.type,
+            text=dict(question.text),
+            options=[dict(option) for option in question.options],
+            required=question.required,
+            settings=dict(question.settings),
+        )
+        for position, question in enumerate(questions)
+    ]
