@@ -31,7 +31,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask
 
-from benchmarks.results_page import PASSWORD, _analyze, _postgres_unavailable, _throwaway_postgres
+from benchmarks.databases import postgres_unavailable, throwaway_postgres
+from benchmarks.results_page import PASSWORD, _analyze
 from surveyapp import create_app, db, migrations
 from surveyapp.models import Response
 from surveyapp.services import reporting, rollups, surveys, users
@@ -56,11 +57,11 @@ def main(argv: list[str]) -> int:
         run(f"sqlite:///{Path(folder) / 'bench.db'}", "SQLite", options)
     if options.skip_postgres:
         return 0
-    reason = _postgres_unavailable()
+    reason = postgres_unavailable()
     if reason:
         print(f"\nPostgreSQL skipped: {reason}")
         return 0
-    with _throwaway_postgres() as url:
+    with throwaway_postgres() as url:
         run(url, "PostgreSQL", options)
     return 0
 

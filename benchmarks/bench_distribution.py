@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import resource
-import secrets
 import socket
 import tempfile
 import time
@@ -29,15 +27,12 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
 
+from benchmarks.databases import postgres_unavailable, throwaway_postgres
 from surveyapp import create_app, db, migrations
 from surveyapp.models import Contact
 from surveyapp.services import invitations, surveys
 
 __all__ = ["main"]
-
-POSTGRES_SERVER_URL = os.environ.get(
-    "SURVEYAPP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 class _Sink:
@@ -136,27 +131,6 @@ def _run(label: str, database_url: str, count: int, batch_size: int) -> None:
     )
 
 
-def _postgres_database() -> str | None:
-    server = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
-    name = f"bench_{secrets.token_hex(4)}"
-    try:
-        with server.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError:
-        return None
-    finally:
-        server.dispose()
-    return sa.make_url(POSTGRES_SERVER_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_postgres(url: str) -> None:
-    server = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        name = sa.make_url(url).database
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the distribution benchmark on SQLite (and PostgreSQL when it answers); exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -165,14 +139,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         _run("sqlite", f"sqlite:///{Path(folder) / 'bench.db'}", args.count, args.batch_size)
-    url = _postgres_database()
-    if url is None:
-        print("[postgresql] skipped: the server does not answer")
+    reason = postgres_unavailable()
+    if reason:
+        print(f"[postgresql] skipped: {reason}")
         return 0
-    try:
+    with throwaway_postgres() as url:
         _run("postgresql", url, args.count, args.batch_size)
-    finally:
-        _drop_postgres(url)
     return 0
 
 

@@ -19,14 +19,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import itertools
-import os
 import random
-import secrets
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask
 
+from benchmarks.databases import postgres_unavailable, throwaway_postgres
 from surveyapp import create_app, db, migrations
 from surveyapp.analytics.nps import NpsSummary
 from surveyapp.models import Answer, Response
@@ -42,9 +41,6 @@ from surveyapp.services import reporting, surveys, users
 
 __all__ = ["main"]
 
-POSTGRES_SERVER_URL = os.environ.get(
-    "SURVEYAPP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 PASSWORD = "benchmark password"
 CHUNK = 10_000
 OTHER_KINDS = ("nps", "csat", "enps", "pulse")
@@ -74,11 +70,11 @@ def main(argv: list[str]) -> int:
         run(f"sqlite:///{Path(folder) / 'bench.db'}", "SQLite", options)
     if options.skip_postgres:
         return 0
-    reason = _postgres_unavailable()
+    reason = postgres_unavailable()
     if reason:
         print(f"\nPostgreSQL skipped: {reason}")
         return 0
-    with _throwaway_postgres() as url:
+    with throwaway_postgres() as url:
         run(url, "PostgreSQL", options)
     return 0
 
@@ -271,32 +267,5 @@ def _analyze(engine: sa.Engine) -> None:
             connection.execute(sa.text("ANALYZE"))
 
 
-def _postgres_unavailable() -> str | None:
-    engine = sa.create_engine(POSTGRES_SERVER_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # any failure to connect means "not here"
-        return f"no answer at {POSTGRES_SERVER_URL} ({exc.__class__.__name__})"
-    finally:
-        engine.dispose()
-    return None
-
-
-@contextmanager
-def _throwaway_postgres() -> Iterator[str]:
-    """A new, empty PostgreSQL database, dropped afterwards even after a failure."""
-    name = f"bench_{secrets.token_hex(6)}"
-    server = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield (
-            sa.make_url(POSTGRES_SERVER_URL)
-            .set(database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with server.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
