@@ -20,15 +20,12 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from surveyapp import db
 from surveyapp.analytics.suppression import withheld_groups
 from surveyapp.models import Question, Response, Survey
 from surveyapp.services import reporting, rollups, surveys
 from surveyapp.services.errors import Conflict
-from surveyapp.text import TextAnalyticsError
-from surveyapp.text.tagging import tag_text
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -185,6 +182,11 @@ def _row(
 
 
 def _tags(text: str, language: str, seen: list[str]) -> list[str]:
+    # Imported on first use: the tagger pulls in nltk (~40 MB), which the web and
+    # worker processes should not carry until someone exports.
+    from surveyapp.text import TextAnalyticsError
+    from surveyapp.text.tagging import tag_text
+
     try:
         found = tag_text(text, language if language in ("en", "fr") else None)
     except TextAnalyticsError:
@@ -219,6 +221,8 @@ def responses_xlsx(survey_id: int) -> bytes:
     Raises NotFound or Conflict (anonymous under k).
     """
     header, rows = response_table(survey_id)
+    from openpyxl import Workbook  # only exports need it; keeps it out of every process
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("responses")
     sheet.append(header)
