@@ -39,11 +39,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_daily_rollups_survey_id_surveys'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('survey_id', 'segment_key', 'segment_value', 'day', name=op.f('pk_daily_rollups'))
     )
-    # Responses already stored are rolled up by UTC day, the default workspace time zone;
-    # `flask rebuild-rollups` redoes it after TIMEZONE changes.
-    from surveyapp.services.rollups import rebuild_on_connection
-
-    rebuild_on_connection(op.get_bind(), "UTC")
+    # No backfill here: a migration must not call application code that later changes.
+    # This migration shipped together with the first release, so no database had
+    # responses before it; run `flask rebuild-rollups` if yours did.
 
 
 def downgrade() -> None:
