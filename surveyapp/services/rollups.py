@@ -331,7 +331,7 @@ def rebuild_on_connection(
 ) -> int:
     """Recompute the rollups of ``survey_ids`` (None: all) in ``tz_name``; return rows written.
 
-    Runs on the caller's connection and transaction (migrations use it too).
+    Runs on the caller's connection and transaction.
     Rebuilding all surveys records ``tz_name`` as the rollups' zone. Raises
     AnalyticsError for an unknown zone.
     """
