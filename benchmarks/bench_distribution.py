@@ -2,14 +2,14 @@
 
 - ``queued/s``: ``invitations.invite_contacts`` for every contact (validation,
   throttling, tokens, invitation and outbox rows in one transaction);
-- ``sent/s``: one ``Worker.run_once`` (claim, render both parts, SMTP over
-  one connection per batch, record) against an aiosmtpd sink on 127.0.0.1;
+- ``sent/s``: one ``Worker.run_once`` (claim, build the message bytes, SMTP over
+  ``SMTP_CONNECTIONS`` connections per batch, record) against an aiosmtpd sink on 127.0.0.1;
 - ``worker peak RSS``: the worker runs in its own process (spawned, so it
   carries none of the queueing's memory); its ``ru_maxrss`` is reported.
 
 Targets: 10,000 queued in < 2 s, ≥ 500 sent/s, worker RSS < 150 MB.
 SQLite always; PostgreSQL too when it answers (a throwaway database).
-Run: ``python -m benchmarks.bench_distribution [--count N] [--batch-size B]``.
+Run: ``python -m benchmarks.bench_distribution [--count N] [--batch-size B] [--connections C]``.
 """
 
 from __future__ import annotations
@@ -52,23 +52,26 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _app(database_url: str, mail_url: str) -> Flask:
-    return create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "benchmark",
-            "MAIL_URL": mail_url,
-            "MAIL_FROM": "surveys@bench.test",
-            "BASE_URL": "https://surveys.bench.test",
-        }
-    )
+def _app(database_url: str, mail_url: str, connections: int | None = None) -> Flask:
+    config: dict[str, Any] = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "benchmark",
+        "MAIL_URL": mail_url,
+        "MAIL_FROM": "surveys@bench.test",
+        "BASE_URL": "https://surveys.bench.test",
+    }
+    if connections is not None:
+        config["SMTP_CONNECTIONS"] = connections
+    return create_app(config)
 
 
-def _send_in_child(database_url: str, mail_url: str, batch_size: int, out: Any) -> None:
+def _send_in_child(
+    database_url: str, mail_url: str, batch_size: int, connections: int | None, out: Any
+) -> None:
     """The worker's process: one cycle, timed, then its peak memory."""
     from surveyapp.mail.worker import Worker
 
-    app = _app(database_url, mail_url)
+    app = _app(database_url, mail_url, connections)
     worker = Worker(app, batch_size=batch_size)
     started = time.perf_counter()
     result = worker.run_once()
@@ -77,7 +80,9 @@ def _send_in_child(database_url: str, mail_url: str, batch_size: int, out: Any) 
     out.put((result.sent, elapsed, peak_kib))
 
 
-def _run(label: str, database_url: str, count: int, batch_size: int) -> None:
+def _run(
+    label: str, database_url: str, count: int, batch_size: int, connections: int | None
+) -> None:
     engine = db.make_engine(database_url)
     migrations.upgrade(engine)
     engine.dispose()
@@ -114,7 +119,7 @@ def _run(label: str, database_url: str, count: int, batch_size: int) -> None:
         context = multiprocessing.get_context("spawn")
         out = context.Queue()
         child = context.Process(
-            target=_send_in_child, args=(database_url, mail_url, batch_size, out)
+            target=_send_in_child, args=(database_url, mail_url, batch_size, connections, out)
         )
         child.start()
         sent, send_seconds, peak_kib = out.get(timeout=600)
@@ -136,15 +141,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000, help="invitations to queue and send")
     parser.add_argument("--batch-size", type=int, default=100, help="the worker's batch size")
+    parser.add_argument(
+        "--connections", type=int, help="SMTP connections per batch (default: SMTP_CONNECTIONS)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        _run("sqlite", f"sqlite:///{Path(folder) / 'bench.db'}", args.count, args.batch_size)
+        _run(
+            "sqlite",
+            f"sqlite:///{Path(folder) / 'bench.db'}",
+            args.count,
+            args.batch_size,
+            args.connections,
+        )
     reason = postgres_unavailable()
     if reason:
         print(f"[postgresql] skipped: {reason}")
         return 0
     with throwaway_postgres() as url:
-        _run("postgresql", url, args.count, args.batch_size)
+        _run("postgresql", url, args.count, args.batch_size, args.connections)
     return 0
 
 

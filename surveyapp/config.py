@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "THROTTLE_DAYS": 90,
     # An outbox message that failed this many times (temporary errors) is given up.
     "OUTBOX_MAX_ATTEMPTS": 8,
+    # SMTP connections the worker sends a batch over at once (one thread each).
+    "SMTP_CONNECTIONS": 3,
     "CONTACT_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     # Where a previewed contact CSV waits for confirmation (None: instance/contact_imports).
     "CONTACT_IMPORT_DIR": None,

@@ -78,7 +78,35 @@ def enqueue(
 
 
 def enqueue_many(kind: str, invitation_ids: Iterable[int], *, now: dt.datetime) -> None:
-    """Add one message of ``kind`` per invitation in one multi-row INSERT (no commit)."""
+    """Add one message of ``kind`` per invitation in one INSERT (no commit)."""
+    session = db.session()
+    ids = list(invitation_ids)
+    if ids and session.get_bind().dialect.name == "postgresql":
+        # One array parameter instead of seven parameters per row (see invite_contacts).
+        invitation = sa.func.unnest(sa.literal(ids, sa.ARRAY(sa.Integer))).column_valued("id")
+        session.execute(
+            sa.insert(OutboxMessage).from_select(
+                [
+                    "kind",
+                    "invitation_id",
+                    "payload",
+                    "status",
+                    "attempts",
+                    "next_attempt_at",
+                    "created_at",
+                ],
+                sa.select(
+                    sa.literal(kind, sa.String),
+                    invitation,
+                    sa.literal({}, OutboxMessage.payload.type),
+                    sa.literal("pending", sa.String),
+                    sa.literal(0, sa.Integer),
+                    sa.literal(now, OutboxMessage.next_attempt_at.type),
+                    sa.literal(now, OutboxMessage.created_at.type),
+                ),
+            )
+        )
+        return
     rows = [
         {
             "kind": kind,
@@ -89,10 +117,10 @@ def enqueue_many(kind: str, invitation_ids: Iterable[int], *, now: dt.datetime) 
             "next_attempt_at": now,
             "created_at": now,
         }
-        for invitation_id in invitation_ids
+        for invitation_id in ids
     ]
     if rows:
-        db.session().execute(sa.insert(OutboxMessage), rows)
+        session.execute(sa.insert(OutboxMessage), rows)
 
 
 def claim(

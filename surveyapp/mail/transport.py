@@ -20,7 +20,6 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
-from email.message import Message
 from types import TracebackType
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -28,6 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 __all__ = [
     "LogTransport",
     "MailSettings",
+    "OutgoingEmail",
     "PermanentError",
     "SmtpTransport",
     "TemporaryError",
@@ -58,6 +58,15 @@ class TemporaryError(TransportError):
 
 class TransportUnavailable(TransportError):
     """The mail server cannot be used at all right now; no message is at fault."""
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """One message ready for the SMTP envelope: sender, recipient and the RFC 5322 bytes."""
+
+    sender: str
+    recipient: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -123,7 +132,7 @@ class Transport(Protocol):
         traceback: TracebackType | None,
     ) -> None: ...
 
-    def send(self, message: Message) -> None:
+    def send(self, message: OutgoingEmail) -> None:
         """Send one message; raises PermanentError, TemporaryError or TransportUnavailable."""
         ...
 
@@ -145,9 +154,11 @@ class LogTransport:
     ) -> None:
         return None
 
-    def send(self, message: Message) -> None:
+    def send(self, message: OutgoingEmail) -> None:
         """Log the whole message at INFO level; never fails."""
-        self.log.info("Email (MAIL_URL=log, not sent):\n%s", message.as_string())
+        self.log.info(
+            "Email (MAIL_URL=log, not sent):\n%s", message.data.decode("utf-8", "replace")
+        )
 
 
 class SmtpTransport:
@@ -178,7 +189,7 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError):
             smtp.close()
 
-    def send(self, message: Message) -> None:
+    def send(self, message: OutgoingEmail) -> None:
         """Send one message; raises PermanentError, TemporaryError or TransportUnavailable."""
         try:
             self._send_once(message)
@@ -191,10 +202,14 @@ class SmtpTransport:
                 self._drop()
                 raise TransportUnavailable(f"connection lost: {exc}") from exc
 
-    def _send_once(self, message: Message) -> None:
+    def _send_once(self, message: OutgoingEmail) -> None:
         smtp = self._connection()
+        # An internationalized address (non-ASCII) needs the server's SMTPUTF8 extension.
+        options = () if (message.sender + message.recipient).isascii() else ("SMTPUTF8",)
         try:
-            refused = smtp.send_message(message)
+            refused = smtp.sendmail(
+                message.sender, [message.recipient], message.data, mail_options=options
+            )
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             raise _classified(code, reply) from exc

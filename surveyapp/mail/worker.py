@@ -1,4 +1,4 @@
-"""The outbox worker: queue due reminders, claim a batch, send it over one connection, record.
+"""The outbox worker: queue due reminders, claim a batch, send it over a few connections, record.
 
 Each cycle runs in its own app context (its own database session). When the
 mail server cannot be reached the claimed messages are handed back untouched
@@ -6,38 +6,47 @@ and the loop waits longer and longer (up to MAX_IDLE_SECONDS) before the next
 try, so an outage delays mail but loses none and uses up no message's attempts.
 Messages sent are recorded once per batch: a worker killed in the middle of a
 batch leaves its lease to expire, and those messages are sent again.
+
+A batch goes out over ``SMTP_CONNECTIONS`` connections, one thread each; the
+threads only talk SMTP. Building the emails and every database write stay in
+the worker's own thread and app context.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import secrets
 import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import Message
 
 from flask import Flask
 
 from surveyapp.mail import compose, outbox
 from surveyapp.mail.outbox import ClaimedMessage
 from surveyapp.mail.transport import (
+    OutgoingEmail,
     PermanentError,
     TemporaryError,
     Transport,
+    TransportError,
     TransportUnavailable,
     make_transport,
 )
 from surveyapp.models import Invitation, utcnow
 from surveyapp.services import alerts, invitations, pulses, reminders
 
-__all__ = ["MAX_IDLE_SECONDS", "CycleResult", "Worker"]
+__all__ = ["DEFAULT_CONNECTIONS", "MAX_IDLE_SECONDS", "CycleResult", "Worker"]
 
 logger = logging.getLogger(__name__)
 
 MAX_IDLE_SECONDS = 300.0
+# SMTP connections a batch is sent over at once (config SMTP_CONNECTIONS): one connection
+# spends most of its time waiting for the server's replies.
+DEFAULT_CONNECTIONS = 3
 
 
 @dataclass
@@ -134,68 +143,155 @@ class Worker:
         loaded = invitations.load_for_sending(
             message.invitation_id for message in batch if message.invitation_id is not None
         )
+        connections = max(1, int(self.app.config.get("SMTP_CONNECTIONS", DEFAULT_CONNECTIONS)))
+        sending = _ParallelSender(self._transport_factory, connections)
+        # Emails are built (and the unsendable given up) here while the sender threads talk
+        # SMTP: building needs the database and the app context, which stay in this thread.
+        try:
+            for message in batch:
+                if sending.stopped.is_set():
+                    break
+                email = self._email_for(message, loaded, result)
+                if email is not None:
+                    sending.put(message, email)
+        finally:
+            self._record(batch, sending.finish(), sending.unavailable, result, max_attempts)
+        if sending.error is not None:
+            raise sending.error
+
+    def _record(
+        self,
+        batch: list[ClaimedMessage],
+        outcomes: list[tuple[ClaimedMessage, TransportError | None]],
+        unavailable: TransportUnavailable | None,
+        result: CycleResult,
+        max_attempts: int,
+    ) -> None:
+        """Write what the sender threads did: sent, failed, retried; release what was not tried."""
         sent: list[ClaimedMessage] = []
         try:
-            with self._transport_factory() as transport:
-                for index, message in enumerate(batch):
-                    invitation = (
-                        loaded.get(message.invitation_id)
-                        if message.invitation_id is not None
-                        else None
-                    )
-                    if message.kind in ("alert", "case_reply"):
-                        staff_email = _staff_email(message)
-                        if staff_email is None:
-                            outbox.cancel(
-                                self.owner, message, "nothing left to send", fail_invitation=False
-                            )
-                            result.cancelled += 1
-                            continue
-                        email = staff_email
-                    elif message.kind not in ("invitation", "reminder"):
-                        outbox.fail_permanently(
-                            self.owner, message, f"no sender for {message.kind} messages"
-                        )
-                        result.failed += 1
-                        continue
-                    else:
-                        skip = _skip_reason(message, invitation)
-                        if skip is not None or invitation is None:
-                            outbox.cancel(
-                                self.owner,
-                                message,
-                                skip or "invitation deleted",
-                                fail_invitation=message.kind == "invitation",
-                            )
-                            result.cancelled += 1
-                            continue
-                        email = self._emails.build(invitation, reminder=message.kind == "reminder")
-                    try:
-                        transport.send(email)
-                    except PermanentError as exc:
-                        outbox.fail_permanently(self.owner, message, str(exc))
-                        result.failed += 1
-                    except TemporaryError as exc:
-                        gave_up = outbox.retry_later(
-                            self.owner, message, str(exc), max_attempts=max_attempts
-                        )
-                        if gave_up:
-                            result.failed += 1
-                        else:
-                            result.retried += 1
-                    except TransportUnavailable as exc:
-                        logger.warning("Cannot send email: %s", exc)
-                        outbox.release(self.owner, batch[index:])
-                        result.unavailable = True
-                        return
-                    else:
-                        sent.append(message)
+            for message, outcome in outcomes:
+                if outcome is None:
+                    sent.append(message)
+                elif isinstance(outcome, PermanentError):
+                    outbox.fail_permanently(self.owner, message, str(outcome))
+                    result.failed += 1
+                elif outbox.retry_later(
+                    self.owner, message, str(outcome), max_attempts=max_attempts
+                ):
+                    result.failed += 1
+                else:
+                    result.retried += 1
+            if unavailable is not None:
+                logger.warning("Cannot send email: %s", unavailable)
+                result.unavailable = True
+                tried = {message.id for message, _outcome in outcomes}
+                # Those cancelled or failed while building hold no lease: release skips them.
+                outbox.release(self.owner, [m for m in batch if m.id not in tried])
         finally:
             outbox.complete(self.owner, sent, now=utcnow())
             result.sent += len(sent)
 
+    def _email_for(
+        self,
+        message: ClaimedMessage,
+        loaded: dict[int, Invitation],
+        result: CycleResult,
+    ) -> OutgoingEmail | None:
+        """The email to send for ``message``, or None once it was cancelled or failed here."""
+        if message.kind in ("alert", "case_reply"):
+            staff_email = _staff_email(message)
+            if staff_email is None:
+                outbox.cancel(self.owner, message, "nothing left to send", fail_invitation=False)
+                result.cancelled += 1
+            return staff_email
+        if message.kind not in ("invitation", "reminder"):
+            outbox.fail_permanently(self.owner, message, f"no sender for {message.kind} messages")
+            result.failed += 1
+            return None
+        invitation = loaded.get(message.invitation_id) if message.invitation_id else None
+        skip = _skip_reason(message, invitation)
+        if skip is not None or invitation is None:
+            outbox.cancel(
+                self.owner,
+                message,
+                skip or "invitation deleted",
+                fail_invitation=message.kind == "invitation",
+            )
+            result.cancelled += 1
+            return None
+        return self._emails.build(invitation, reminder=message.kind == "reminder")
 
-def _staff_email(message: ClaimedMessage) -> Message | None:
+
+class _ParallelSender:
+    """Sends queued emails over ``connections`` transports, one thread each; touches no database.
+
+    Each outcome is None (sent) or the TransportError raised. The first
+    TransportUnavailable stops every thread: what is left is handed back.
+    """
+
+    def __init__(self, factory: Callable[[], Transport], connections: int) -> None:
+        self.stopped = threading.Event()
+        self.unavailable: TransportUnavailable | None = None
+        self.error: BaseException | None = None
+        self._queue: queue.SimpleQueue[tuple[ClaimedMessage, OutgoingEmail] | None] = (
+            queue.SimpleQueue()
+        )
+        self._outcomes: list[tuple[ClaimedMessage, TransportError | None]] = []
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._run, args=(factory,), name=f"smtp-{n}", daemon=True)
+            for n in range(connections)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def put(self, message: ClaimedMessage, email: OutgoingEmail) -> None:
+        """Hand one email to the next free connection."""
+        self._queue.put((message, email))
+
+    def finish(self) -> list[tuple[ClaimedMessage, TransportError | None]]:
+        """Wait for every thread; each message tried with its outcome."""
+        for _thread in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        return self._outcomes
+
+    def _run(self, factory: Callable[[], Transport]) -> None:
+        drained = False
+        try:
+            with factory() as transport:
+                while (item := self._queue.get()) is not None:
+                    if not self.stopped.is_set():
+                        self._send(transport, *item)
+                drained = True
+        except BaseException as exc:
+            # A bug must not pass silently: the worker raises it once the rest is recorded.
+            with self._lock:
+                self.error = self.error or exc
+            self.stopped.set()
+            while not drained and self._queue.get() is not None:
+                pass
+
+    def _send(self, transport: Transport, message: ClaimedMessage, email: OutgoingEmail) -> None:
+        try:
+            transport.send(email)
+        except TransportUnavailable as exc:
+            # Not an outcome of this message: it goes back untouched with the untried ones.
+            with self._lock:
+                self.unavailable = self.unavailable or exc
+            self.stopped.set()
+            return
+        except (PermanentError, TemporaryError) as exc:
+            outcome: TransportError | None = exc
+        else:
+            outcome = None
+        with self._lock:
+            self._outcomes.append((message, outcome))
+
+
+def _staff_email(message: ClaimedMessage) -> OutgoingEmail | None:
     """The alert or case-reply email of ``message``; None when its recipient or cases are gone."""
     if message.kind == "case_reply":
         return compose.build_case_reply_email(message.payload)

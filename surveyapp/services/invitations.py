@@ -138,25 +138,76 @@ def invite_contacts(
         session.add_all(new_contacts)
         session.flush()
     survey = plan.survey
+    invited = [*plan.existing, *new_contacts]
+    if invited:
+        invitation_ids = _insert_invitations(
+            survey,
+            [contact.id for contact in invited],
+            [_language_for(survey, contact.language) for contact in invited],
+            now,
+            wave_id,
+        )
+        outbox.enqueue_many("invitation", invitation_ids, now=now)
+    audit.record(None, "invitations.queued", survey, {"queued": len(invited)})
+    session.commit()
+    return InviteResult(len(invited), plan.held_back)
+
+
+def _insert_invitations(
+    survey: Survey,
+    contact_ids: Sequence[int],
+    languages: Sequence[str],
+    now: dt.datetime,
+    wave_id: int | None,
+) -> list[int]:
+    """Insert one queued invitation per contact (no commit); their ids."""
+    session = db.session()
+    tokens = [secrets.token_urlsafe(32) for _ in contact_ids]
+    if session.get_bind().dialect.name == "postgresql":
+        # One array per column instead of a multi-row VALUES list: psycopg parses a statement
+        # of eight parameters per row for every thousand rows, which cost more than the insert.
+        new = (
+            sa.func.unnest(
+                sa.literal(list(contact_ids), sa.ARRAY(sa.Integer)),
+                sa.literal(tokens, sa.ARRAY(sa.String)),
+                sa.literal(list(languages), sa.ARRAY(sa.String)),
+            )
+            .table_valued("contact_id", "token", "language")
+            .render_derived()
+        )
+        columns = ("survey_id", "contact_id", "token", "status", "language", "created_at")
+        statement = (
+            sa.insert(Invitation)
+            .from_select(
+                [*columns, "reminders_sent", "wave_id"],
+                sa.select(
+                    sa.literal(survey.id, sa.Integer),
+                    new.c.contact_id,
+                    new.c.token,
+                    sa.literal("queued", sa.String),
+                    new.c.language,
+                    sa.literal(now, Invitation.created_at.type),
+                    sa.literal(0, sa.Integer),
+                    sa.literal(wave_id, sa.Integer),
+                ).select_from(new),
+            )
+            .returning(Invitation.id)
+        )
+        return list(session.scalars(statement))
     rows = [
         {
             "survey_id": survey.id,
-            "contact_id": contact.id,
-            "token": secrets.token_urlsafe(32),
+            "contact_id": contact_id,
+            "token": token,
             "status": "queued",
-            "language": _language_for(survey, contact.language),
+            "language": language,
             "created_at": now,
             "reminders_sent": 0,
             "wave_id": wave_id,
         }
-        for contact in [*plan.existing, *new_contacts]
+        for contact_id, token, language in zip(contact_ids, tokens, languages, strict=True)
     ]
-    if rows:
-        invitation_ids = list(session.scalars(sa.insert(Invitation).returning(Invitation.id), rows))
-        outbox.enqueue_many("invitation", invitation_ids, now=now)
-    audit.record(None, "invitations.queued", survey, {"queued": len(rows)})
-    session.commit()
-    return InviteResult(len(rows), plan.held_back)
+    return list(session.scalars(sa.insert(Invitation).returning(Invitation.id), rows))
 
 
 def get_invitation_by_token(token: str) -> Invitation:

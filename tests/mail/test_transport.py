@@ -12,6 +12,7 @@ from surveyapp.mail import outbox, transport
 from surveyapp.mail.transport import (
     LogTransport,
     MailSettings,
+    OutgoingEmail,
     PermanentError,
     SmtpTransport,
     TemporaryError,
@@ -32,13 +33,13 @@ def smtp() -> Iterator[SmtpServer]:
         server.stop()
 
 
-def _message(to: str) -> EmailMessage:
+def _message(to: str) -> OutgoingEmail:
     message = EmailMessage()
     message["From"] = "surveys@acme.test"
     message["To"] = to
     message["Subject"] = "Hello"
     message.set_content("Body")
-    return message
+    return OutgoingEmail("surveys@acme.test", to, message.as_bytes())
 
 
 @pytest.mark.parametrize("module", [transport, outbox])

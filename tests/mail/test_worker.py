@@ -13,6 +13,7 @@ from flask import Flask
 
 from surveyapp import db
 from surveyapp.mail.cli import worker_command
+from surveyapp.mail.transport import OutgoingEmail, TransportUnavailable
 from surveyapp.mail.worker import Worker
 from surveyapp.models import Response
 from surveyapp.services import invitations, reminders
@@ -123,12 +124,70 @@ def test_smtp_down_then_up_loses_nothing_and_duplicates_nothing(
     assert {row.status for row in invitation_rows()} == {"sent"}
 
 
-def test_one_connection_carries_the_whole_batch(mail_app: Flask, smtp: SmtpServer) -> None:
-    _invite(*[factories.gen_contact() for _ in range(4)])
-    Worker(mail_app, batch_size=10).run_once()
-    peers = {peer for _from, _to, peer in smtp.handler.envelopes}
-    assert len(smtp.handler.envelopes) == 4
-    assert len(peers) == 1
+@pytest.mark.parametrize("connections", [1, 3])
+def test_a_batch_goes_out_over_at_most_smtp_connections_connections(
+    database_url: str, smtp: SmtpServer, connections: int
+) -> None:
+    app = make_test_app(database_url, MAIL_URL=smtp.url, SMTP_CONNECTIONS=connections)
+    with app.app_context():
+        emails = [f"many{i}@example.com" for i in range(12)]
+        assert invitations.invite_contacts(factories.gen_survey().id, emails=emails).queued == 12
+        result = Worker(app, batch_size=20).run_once()
+        assert result.sent == 12
+        assert sorted(smtp.handler.recipients()) == sorted(emails)
+        peers = {peer for _from, _to, peer in smtp.handler.envelopes}
+        assert 1 <= len(peers) <= connections
+        assert {row.status for row in invitation_rows()} == {"sent"}
+        db.session().close()
+    app.extensions["surveyapp.engine"].dispose()
+
+
+class _FlakyTransport:
+    """Accepts ``budget`` messages in all (shared between threads), then the server is gone."""
+
+    def __init__(self, state: dict[str, object]) -> None:
+        self.state = state
+
+    def __enter__(self) -> _FlakyTransport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def send(self, message: OutgoingEmail) -> None:
+        lock = self.state["lock"]
+        with lock:  # type: ignore[attr-defined]
+            if self.state["budget"] == 0:
+                raise TransportUnavailable("connection lost")
+            self.state["budget"] -= 1  # type: ignore[operator]
+            self.state["sent"].append(message.recipient)  # type: ignore[attr-defined]
+            self.state["threads"].add(threading.current_thread().name)  # type: ignore[attr-defined]
+
+
+def test_an_outage_mid_batch_over_parallel_connections_loses_and_repeats_nothing(
+    mail_app: Flask,
+) -> None:
+    contacts = [factories.gen_contact() for _ in range(10)]
+    _invite(*contacts)
+    state: dict[str, object] = {"budget": 4, "sent": [], "threads": set()}
+    state["lock"] = threading.Lock()
+    mail_app.config["SMTP_CONNECTIONS"] = 3
+
+    down = Worker(mail_app, transport_factory=lambda: _FlakyTransport(state)).run_once()
+
+    assert down.unavailable and down.sent == 4
+    assert threading.current_thread().name not in state["threads"]
+    rows = outbox_rows()
+    assert sorted(row.status for row in rows) == ["pending"] * 6 + ["sent"] * 4
+    assert {row.attempts for row in rows} == {0}  # an outage uses up no attempt
+    assert sum(row.status == "sent" for row in invitation_rows()) == 4
+
+    state["budget"] = 100
+    up = Worker(mail_app, transport_factory=lambda: _FlakyTransport(state)).run_once()
+
+    assert up.sent == 6 and not up.unavailable
+    assert sorted(state["sent"]) == sorted(c.email for c in contacts)  # type: ignore[arg-type]
+    assert {row.status for row in invitation_rows()} == {"sent"}
 
 
 def test_a_permanent_error_marks_the_invitation_failed_and_stops_retrying(
