@@ -11,6 +11,7 @@ from surveyapp.models.pulse import PulseWave
 from surveyapp.models.response import Answer, Response
 from surveyapp.models.rollup import DailyRollup, RollupState
 from surveyapp.models.survey import Question, Survey
+from surveyapp.models.tagging import AnswerTag
 from surveyapp.models.user import ApiKey, User
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "AlertPreference",
     "AlertSubscription",
     "Answer",
+    "AnswerTag",
     "ApiKey",
     "AttributeDefinition",
     "AuditEvent",

@@ -75,6 +75,8 @@ class Answer(Base):
     value_number: so.Mapped[int | None]
     choices: so.Mapped[list[Any] | None]
     text: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Polarity of ``text`` in [-1, 1] (TextBlob / textblob-fr), stored at submit time.
+    sentiment: so.Mapped[float | None]
 
     response: so.Mapped[Response] = so.relationship(back_populates="answers")
     question: so.Mapped[Question] = so.relationship()

@@ -31,7 +31,7 @@ from surveyapp.models import (
     Survey,
     utcnow,
 )
-from surveyapp.services import rollups, surveys
+from surveyapp.services import rollups, surveys, tagging
 from surveyapp.services.errors import Conflict
 
 __all__ = ["DAYS", "SEED", "seed_demo"]
@@ -379,6 +379,8 @@ def _seed(rng: random.Random, created: list[Survey]) -> str:
     csat_scores = _csat_responses(rng, batch, csat, customers, first_day, now)
     cancelled = _cancellation_responses(rng, batch, cancellation, customers, first_day, now)
     commented = _write(session, batch)
+    # Bulk inserts bypass submit-time tagging: tag the demo's comments in one pass.
+    tagging.tag_surveys(survey.id for survey in created)
     session.commit()
     # Bulk inserts bypass the ORM flush that maintains the rollups: rebuild them once.
     rollups.rebuild(survey.id for survey in created)

@@ -36,7 +36,7 @@ from surveyapp.models import (
     Survey,
     utcnow,
 )
-from surveyapp.services import cases, pulses
+from surveyapp.services import cases, pulses, tagging
 from surveyapp.services.contact_csv import ATTRIBUTE_KEY_PATTERN, MAX_VALUE_LENGTH, clean_email
 from surveyapp.services.errors import Conflict, Gone, InvalidInput, NotFound
 
@@ -417,6 +417,8 @@ def _write(
         main_answer = next((a for a in response.answers if a.question_id == main.id), None)
         response.score = main_answer.value_number if main_answer is not None else None
     session.flush()
+    # Reason tags and sentiment are stored with the answers, so dashboards only aggregate.
+    tagging.tag_response(survey, response)
     # A detractor, a low CSAT or a cancellation opens a case and its alerts in this transaction.
     cases.open_case_for(survey, response)
     return response
@@ -593,10 +595,12 @@ def submit_api_response(
         )
         response.channel = "import" if created_at is not None else "api"
         session.add(response)
+        session.flush()
+        # Imported history is tagged too: reasons are facts about the answers.
+        tagging.tag_response(survey, response)
         if created_at is None:
             # A live answer from another system is followed up like any other; imported
             # history is not (alerts about last year's answers would be noise).
-            session.flush()
             cases.open_case_for(survey, response)
         session.commit()
     except sa.exc.IntegrityError as exc:

@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 from surveyapp.analytics import charts
 from surveyapp.analytics.nps import MIN_RESPONSES_FOR_TREND
 from surveyapp.analytics.periods import INTERVALS
-from surveyapp.services import exports, reporting, rollups, surveys
+from surveyapp.services import exports, reasons, reporting, rollups, surveys
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 from surveyapp.web.access import role_required
 
@@ -48,6 +48,22 @@ INTERVAL_NAMES = {
     "quarter": _l("Quarter"),
 }
 SEGMENT_NAMES = {"language": _l("Language"), "channel": _l("Channel"), "wave": _l("Pulse wave")}
+# PRODUCT.md § Churn reasons: the default taxonomy's names as a manager reads them.
+REASON_NAMES = {
+    "price": _l("Price"),
+    "missing_feature": _l("Missing feature"),
+    "bugs_reliability": _l("Bugs and reliability"),
+    "performance": _l("Performance"),
+    "support": _l("Support"),
+    "usability": _l("Usability"),
+    "onboarding": _l("Onboarding"),
+    "competitor": _l("Competitor"),
+    "no_longer_needed": _l("No longer needed"),
+    "business_closed": _l("Business closed"),
+    "billing": _l("Billing"),
+    "privacy_security": _l("Privacy and security"),
+    "other": _l("Other"),
+}
 OVERVIEW_WINDOWS = (7, 30, 90)
 ONE_YEAR = 365 * 24 * 3600
 
@@ -85,6 +101,14 @@ def survey_results(survey_id: int) -> tuple[str, int]:
     survey = data.survey
     main = survey.main_question
     language = _language()
+    why, verbatims = _reasons(data, query, args.get("reason", ""))
+    figures = _figures(data, language)
+    if why is not None and why.rows:
+        figures["figure-reasons"] = charts.choices_figure(
+            [{"label": _reason_name(row.tag), "share": 100 * row.share} for row in why.rows],
+            title=_("Why customers leave"),
+            x_title=_("Share of comments (%)"),
+        )
     html = render_template(
         "dashboard/results.html",
         data=data,
@@ -97,7 +121,10 @@ def survey_results(survey_id: int) -> tuple[str, int]:
         segment_options=[
             (key, SEGMENT_NAMES.get(key, key)) for key in reporting.segment_attributes()
         ],
-        figures=_figures(data, language),
+        figures=figures,
+        reasons=why,
+        verbatims=verbatims,
+        reason_name=_reason_name,
         period_end=lambda start: reporting.period_end(query, start),
         question_text=lambda question: surveys.question_text(survey, question, language),
         main_question_text=surveys.question_text(survey, main, language) if main else "",
@@ -109,6 +136,24 @@ def survey_results(survey_id: int) -> tuple[str, int]:
         plotly_version=version("plotly"),
     )
     return html, 400 if errors else 200
+
+
+def _reasons(
+    data: reporting.Dashboard, query: reporting.MetricsQuery, reason: str
+) -> tuple[reasons.ReasonReport | None, reasons.VerbatimList | None]:
+    """The period's reasons, and the verbatims of ``reason`` when it is one of them."""
+    if data.results.withheld or data.results.n == 0:
+        return None, None
+    start, end = reasons.day_range(query.start, query.end)
+    report = reasons.reason_shares(data.survey.id, start=start, end=end)
+    if not report.rows or reason not in {row.tag for row in report.rows}:
+        return report, None
+    return report, reasons.reason_verbatims(data.survey.id, reason, start=start, end=end)
+
+
+def _reason_name(tag: str) -> str:
+    name = REASON_NAMES.get(tag)
+    return str(name) if name is not None else tag.replace("_", " ")
 
 
 def _form_values(

@@ -3,7 +3,7 @@
 Importing the package registers every route on ``bp``.
 """
 
-from surveyapp.web.api import auth, contacts, docs, errors, responses, surveys
+from surveyapp.web.api import auth, contacts, docs, errors, reasons, responses, surveys
 from surveyapp.web.api.blueprint import bp
 
-__all__ = ["auth", "bp", "contacts", "docs", "errors", "responses", "surveys"]
+__all__ = ["auth", "bp", "contacts", "docs", "errors", "reasons", "responses", "surveys"]
