@@ -20,18 +20,16 @@ import datetime as dt
 import json
 import random
 import statistics
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask
 
-from benchmarks.databases import postgres_unavailable, throwaway_postgres
+from benchmarks.databases import on_each_database
 from benchmarks.results_page import PASSWORD, _analyze
 from surveyapp import create_app, db, migrations
 from surveyapp.models import Response
@@ -53,17 +51,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per measure (best is kept)")
     parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
     options = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="surveyapp-bench-") as folder:
-        run(f"sqlite:///{Path(folder) / 'bench.db'}", "SQLite", options)
-    if options.skip_postgres:
-        return 0
-    reason = postgres_unavailable()
-    if reason:
-        print(f"\nPostgreSQL skipped: {reason}")
-        return 0
-    with throwaway_postgres() as url:
-        run(url, "PostgreSQL", options)
-    return 0
+    return on_each_database(
+        lambda url, label: run(url, label, options), skip_postgres=options.skip_postgres
+    )
 
 
 def run(url: str, label: str, options: argparse.Namespace) -> None:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 
-__all__ = ["POSTGRES_SERVER_URL", "postgres_unavailable", "throwaway_postgres"]
+__all__ = [
+    "POSTGRES_SERVER_URL",
+    "on_each_database",
+    "postgres_unavailable",
+    "throwaway_postgres",
+]
 
 POSTGRES_SERVER_URL = os.environ.get(
     "SURVEYAPP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -46,3 +53,18 @@ def throwaway_postgres() -> Iterator[str]:
         with server.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
+
+
+def on_each_database(run: Callable[[str, str], None], *, skip_postgres: bool = False) -> int:
+    """Call ``run(url, label)`` on a temporary SQLite file, then on PostgreSQL when it answers."""
+    with tempfile.TemporaryDirectory(prefix="surveyapp-bench-") as folder:
+        run(f"sqlite:///{Path(folder) / 'bench.db'}", "SQLite")
+    if skip_postgres:
+        return 0
+    reason = postgres_unavailable()
+    if reason:
+        print(f"\nPostgreSQL skipped: {reason}")
+        return 0
+    with throwaway_postgres() as url:
+        run(url, "PostgreSQL")
+    return 0

@@ -22,18 +22,16 @@ import itertools
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask
 
-from benchmarks.databases import postgres_unavailable, throwaway_postgres
+from benchmarks.databases import on_each_database
 from surveyapp import create_app, db, migrations
 from surveyapp.analytics.nps import NpsSummary
 from surveyapp.models import Answer, Response
@@ -66,17 +64,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
     options = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="surveyapp-bench-") as folder:
-        run(f"sqlite:///{Path(folder) / 'bench.db'}", "SQLite", options)
-    if options.skip_postgres:
-        return 0
-    reason = postgres_unavailable()
-    if reason:
-        print(f"\nPostgreSQL skipped: {reason}")
-        return 0
-    with throwaway_postgres() as url:
-        run(url, "PostgreSQL", options)
-    return 0
+    return on_each_database(
+        lambda url, label: run(url, label, options), skip_postgres=options.skip_postgres
+    )
 
 
 def run(url: str, label: str, options: argparse.Namespace) -> None:
