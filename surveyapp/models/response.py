@@ -10,6 +10,7 @@ import sqlalchemy.orm as so
 
 from surveyapp.models.base import Base, utcnow
 from surveyapp.models.survey import Question, Survey
+from surveyapp.models.tagging import AnswerTag
 
 __all__ = ["CHANNELS", "Answer", "Response"]
 
@@ -80,6 +81,8 @@ class Answer(Base):
 
     response: so.Mapped[Response] = so.relationship(back_populates="answers")
     question: so.Mapped[Question] = so.relationship()
+    # Read-only: services.tagging writes the tags with its own statements.
+    tags: so.Mapped[list[AnswerTag]] = so.relationship(viewonly=True, order_by="AnswerTag.tag")
 
     __table_args__ = (
         sa.UniqueConstraint("response_id", "question_id"),

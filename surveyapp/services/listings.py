@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from surveyapp import db
-from surveyapp.models import Contact, Response, Survey
+from surveyapp.models import Answer, Contact, Response, Survey
 from surveyapp.services.errors import Conflict
 
 __all__ = ["MAX_PAGE_SIZE", "Page", "list_contacts", "list_responses"]
@@ -61,7 +61,7 @@ def list_responses(
     query = (
         sa.select(Response)
         .where(Response.survey_id == survey.id)
-        .options(so.selectinload(Response.answers))
+        .options(so.selectinload(Response.answers).selectinload(Answer.tags))
     )
     if start is not None:
         query = query.where(Response.created_at >= start)

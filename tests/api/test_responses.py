@@ -166,3 +166,19 @@ def test_cursor_pagination_and_date_filters(
         assert response.status_code == 400, bad
         assert response.json["error"]["code"] == "invalid_parameter"
     assert db.session().query(Response).count() == 5
+
+
+def test_a_detractor_comment_is_tagged_and_listed_with_its_tags(
+    client: FlaskClient, write_headers: dict[str, str], read_headers: dict[str, str]
+) -> None:
+    survey = factories.gen_survey("nps", status="active")
+    created = client.post(
+        f"/api/v1/surveys/{survey.id}/responses",
+        json={"score": 2, "comment": "Far too expensive, and support never answered my emails."},
+        headers=write_headers,
+    )
+    assert created.status_code == 201, created.json
+    listed = client.get(f"/api/v1/surveys/{survey.id}/responses", headers=read_headers)
+    (item,) = listed.json["items"]
+    assert {"price", "support"} <= set(item["tags"])
+    assert item["tags"] == sorted(item["tags"])

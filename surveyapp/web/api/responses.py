@@ -37,7 +37,7 @@ def response_json(survey: Survey, response: Response) -> dict[str, Any]:
         "answers": [
             _answer_json(types.get(answer.question_id, ""), answer) for answer in response.answers
         ],
-        "tags": [],
+        "tags": sorted({tag.tag for answer in response.answers for tag in answer.tags}),
     }
 
 

@@ -348,7 +348,7 @@ RESPONSE = obj(
         "tags": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "Churn-reason tags (empty until tags are stored).",
+            "description": "The churn-reason tags of the response's comments, by name.",
         },
     },
     [
