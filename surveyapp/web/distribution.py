@@ -7,8 +7,6 @@ many invitations would be queued and who would be held back and why, then
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import (
     Blueprint,
     abort,
@@ -22,17 +20,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from surveyapp.forms.distribution import SendForm
 from surveyapp.models import Survey
 from surveyapp.services import invitations, reminders, surveys
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 from surveyapp.services.invitations import InviteResult
-from surveyapp.services.reminders import DEFAULT_REMINDER_DAYS, MAX_REMINDER_DAYS
 from surveyapp.web.access import role_required
 
 __all__ = ["bp"]
@@ -50,66 +44,6 @@ STATUS_LABELS = {
     "opened": _l("Opened"),
     "answered": _l("Answered"),
 }
-
-
-class SendForm(FlaskForm):
-    """The audience of a send and the survey's reminder rule."""
-
-    audience = RadioField(
-        _l("Who receives the survey"),
-        choices=[
-            SelectChoice("all", _l("All contacts")),
-            SelectChoice("segment", _l("Contacts with an attribute value")),
-            SelectChoice("emails", _l("These email addresses")),
-        ],
-        default="all",
-    )
-    segment_key = StringField(_l("Attribute"), [Optional(), Length(max=64)])
-    segment_value = StringField(_l("Value"), [Optional(), Length(max=200)])
-    emails = TextAreaField(
-        _l("Email addresses"),
-        [Optional(), Length(max=5_000_000)],
-        description=_l("One per line, or separated by commas. New addresses become contacts."),
-    )
-    reminders = SelectField(
-        _l("Reminders to people who have not answered"),
-        choices=[
-            SelectChoice("0", _l("No reminder")),
-            SelectChoice("1", _l("One reminder")),
-            SelectChoice("2", _l("Two reminders")),
-        ],
-        default="0",
-    )
-    reminder_days = IntegerField(
-        _l("Days before each reminder"),
-        [InputRequired(), NumberRange(min=1, max=MAX_REMINDER_DAYS)],
-        default=DEFAULT_REMINDER_DAYS,
-    )
-    preview = SubmitField(_l("Preview"))
-    send = SubmitField(_l("Send"))
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        """The fields of the chosen audience must be filled in."""
-        valid = super().validate(extra_validators)
-        if self.audience.data == "segment":
-            for field in (self.segment_key, self.segment_value):
-                if not (field.data or "").strip():
-                    field.errors = [*field.errors, _("Fill in the attribute and its value.")]
-                    valid = False
-        if self.audience.data == "emails" and not invitations.parse_email_list(
-            self.emails.data or ""
-        ):
-            self.emails.errors = [*self.emails.errors, _("Paste at least one email address.")]
-            valid = False
-        return valid
-
-    def audience_arguments(self) -> dict[str, Any]:
-        """The keyword arguments of invite_contacts for the chosen audience."""
-        if self.audience.data == "segment":
-            return {"segment": {self.segment_key.data.strip(): self.segment_value.data.strip()}}
-        if self.audience.data == "emails":
-            return {"emails": invitations.parse_email_list(self.emails.data or "")}
-        return {}
 
 
 @bp.route("/surveys/<int:survey_id>/send", methods=["GET", "POST"])
