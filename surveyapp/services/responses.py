@@ -282,12 +282,27 @@ def _answered_elsewhere(survey: Survey, invitation: Invitation | None) -> bool:
 def _locate(
     survey: Survey, invitation: Invitation | None, submission_key: str | None
 ) -> Response | None:
-    query = sa.select(Response).options(so.selectinload(Response.answers))
+    """The response this submission updates, read fresh and locked for this transaction.
+
+    Two submissions of the same response at once (a double click reaching two
+    workers) must not both read the old answers: the rollups subtract the old
+    score and add the new one, and two stale reads would subtract it twice.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite locks on the first write: take the write lock before reading.
+        session.execute(sa.update(Response).where(sa.false()).values(score=Response.score))
+    query = (
+        sa.select(Response)
+        .options(so.selectinload(Response.answers))
+        .execution_options(populate_existing=True)
+        .with_for_update()
+    )
     if invitation is not None and not survey.anonymous:
-        return db.session().scalar(query.where(Response.invitation_id == invitation.id))
+        return session.scalar(query.where(Response.invitation_id == invitation.id))
     if not is_submission_key(submission_key):
         return None
-    return db.session().scalar(
+    return session.scalar(
         query.where(
             Response.survey_id == survey.id,
             Response.submission_key == submission_key,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -10,10 +11,11 @@ from flask import Flask
 
 from surveyapp import db
 from surveyapp.cli import rebuild_rollups_command
-from surveyapp.models import DailyRollup, Response
+from surveyapp.models import DailyRollup, Invitation, Response, Survey
 from surveyapp.services import rollups
 from surveyapp.services.responses import AnswerValue, submit_response
 from tests import factories
+from tests.conftest import make_test_app
 
 FIRST = dt.date(2020, 1, 1)
 END = dt.date(2030, 1, 1)
@@ -122,3 +124,52 @@ def test_survey_deletion_removes_its_rollups(app: Flask, count: int) -> None:
     db.session().delete(survey)
     db.session().commit()
     assert db.session().scalar(sa.select(sa.func.count()).select_from(DailyRollup)) == 0
+
+
+def test_racing_resubmissions_of_one_response_keep_rollups_exact(database_url: str) -> None:
+    """Two workers update the same response at once: the old score is subtracted once."""
+    setup = make_test_app(database_url)
+    with setup.app_context():
+        survey = factories.gen_survey("nps")
+        invitation = factories.gen_invitation(survey, factories.gen_contact())
+        main = survey.main_question
+        assert main is not None
+        submit_response(
+            survey, {main.id: AnswerValue(number=4)}, language="en", invitation=invitation
+        )
+        survey_id, invitation_id, question_id = survey.id, invitation.id, main.id
+        db.session().close()
+    setup.extensions["surveyapp.engine"].dispose()
+
+    apps = [make_test_app(database_url) for _ in range(4)]
+    barrier = threading.Barrier(len(apps))
+    errors: list[BaseException] = []
+
+    def resubmit(application: Flask) -> None:
+        try:
+            with application.app_context():
+                survey = db.session().get(Survey, survey_id)
+                invitation = db.session().get(Invitation, invitation_id)
+                barrier.wait()
+                submit_response(
+                    survey,
+                    {question_id: AnswerValue(number=9)},
+                    language="en",
+                    invitation=invitation,
+                )
+                db.session().close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=resubmit, args=(a,)) for a in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    with apps[0].app_context():
+        rows = same_as_raw(survey_id)
+        assert [(n, histogram) for _v, _d, n, histogram in rows] == [(1, {9: 1})]
+        db.session().close()
+    for application in apps:
+        application.extensions["surveyapp.engine"].dispose()
