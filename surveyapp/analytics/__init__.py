@@ -11,7 +11,11 @@ SQL and hands plain rows (score histograms, group counts) to these modules.
 
 from __future__ import annotations
 
-__all__ = ["AnalyticsError"]
+__all__ = ["Z_95", "AnalyticsError"]
+
+# The two-sided 95 % normal quantile, as PRODUCT.md § Formulas writes it; every margin,
+# interval and significance test in the package uses this one value.
+Z_95 = 1.96
 
 
 class AnalyticsError(ValueError):

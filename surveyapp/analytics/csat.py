@@ -18,7 +18,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from surveyapp.analytics import AnalyticsError
+from surveyapp.analytics import Z_95, AnalyticsError
 
 __all__ = [
     "CES_SCALE",
@@ -39,8 +39,6 @@ CSAT_SCALE = (1, 5)
 CES_SCALE = (1, 7)
 # Answers from this one up count as satisfied.
 CSAT_SATISFIED_MIN = 4
-
-Z_95 = 1.96
 
 
 def csat(histogram: Mapping[int, int]) -> float | None:

@@ -26,7 +26,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from surveyapp.analytics import AnalyticsError
+from surveyapp.analytics import Z_95, AnalyticsError
 
 __all__ = [
     "MIN_RESPONSES_FOR_TREND",
@@ -49,7 +49,6 @@ NPS_SCALE = (0, 10)
 MIN_RESPONSES_FOR_TREND = 30
 
 # The two-sided 95 % quantile of the normal distribution.
-Z_95 = 1.96
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from surveyapp.analytics import AnalyticsError
+from surveyapp.analytics import Z_95, AnalyticsError
 
 __all__ = [
     "EVENT_KINDS",
@@ -56,7 +56,6 @@ __all__ = [
 ]
 
 EVENT_KINDS = ("started", "mrr_changed", "cancelled")
-Z_95 = 1.959963984540054
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from surveyapp.analytics.nps import MIN_RESPONSES_FOR_TREND, Z_95, NpsSummary
+from surveyapp.analytics import Z_95
+from surveyapp.analytics.nps import MIN_RESPONSES_FOR_TREND, NpsSummary
 
 __all__ = [
     "MIN_RESPONSES_FOR_TREND",

@@ -29,6 +29,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from surveyapp import db
+from surveyapp.analytics import Z_95
 from surveyapp.analytics.csat import (
     CsatSummary,
     DistributionRow,
@@ -528,7 +529,7 @@ def _group_score(
             histogram=dict(histogram),
             value=csat.score,
             margin_of_error=moe,
-            standard_error=None if moe is None else moe / 1.96,
+            standard_error=None if moe is None else moe / Z_95,
             satisfied=csat.satisfied,
         )
     if kind == "mean" and main is not None and main.scale is not None:
