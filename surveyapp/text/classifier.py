@@ -7,7 +7,8 @@ model starts with a large weight on its own rule feature and a negative bias,
 and training is regularised towards that starting point, so a handful of
 corrections nudges the rules instead of replacing them. It learns both new
 associations (a word the lexicon lacks) and which rule hits a workspace rejects.
-A tag with no positive correction keeps its rules unchanged.
+A tag with no positive correction keeps its rules unchanged. A workspace's own
+tags (outside the built-in taxonomy) are learned the same way.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from surveyapp.text import TAXONOMY
-from surveyapp.text.tagging import THRESHOLD, Analysis, Tag, analyze
+from surveyapp.text.tagging import THRESHOLD, Analysis, Keywords, Tag, analyze
 
-__all__ = ["CorrectionModel", "features", "tag_with_model"]
+__all__ = ["CorrectionModel", "features", "revise", "tag_with_model"]
 
 # Starting point: rule confidence 0.8 gives p = 0.86, no rule hit gives p = 0.05.
 PRIOR_RULE_WEIGHT = 6.0
@@ -35,6 +36,12 @@ def features(analysis: Analysis) -> dict[str, float]:
     for tag in analysis.tags:
         values[RULE_PREFIX + tag.tag] = tag.confidence
     return values
+
+
+def _in_order(tags: Iterable[str]) -> list[str]:
+    """The taxonomy's order, then a workspace's own tags by name (as ``tag_text`` lists them)."""
+    present = set(tags)
+    return [tag for tag in TAXONOMY if tag in present] + sorted(present - set(TAXONOMY))
 
 
 def _sigmoid(z: float) -> float:
@@ -69,9 +76,7 @@ class CorrectionModel:
         self.weights, self.biases = {}, {}
         if not data:
             return self
-        for tag in TAXONOMY:
-            if not any(tag in tags for _, tags in data):
-                continue
+        for tag in _in_order(tag for _, tags in data for tag in tags):
             weights: dict[str, float] = {RULE_PREFIX + tag: PRIOR_RULE_WEIGHT}
             bias = PRIOR_BIAS
             rate = self.learning_rate
@@ -99,16 +104,30 @@ class CorrectionModel:
 
     def learn(
         self,
-        corrections: Iterable[tuple[str, Collection[str]]],
+        corrections: Iterable[tuple[str, Collection[str]] | tuple[str, Collection[str], str]],
         language: str | None = None,
+        keywords: Keywords | None = None,
     ) -> CorrectionModel:
         """Train on (text, correct tags) pairs as a manager corrected them; return self.
 
+        A third item in a pair is that text's own language, else ``language`` is used;
+        ``keywords`` are a workspace's keywords, read as at tagging time.
         Raises TextAnalyticsError for an unknown language.
         """
         return self.fit(
-            (features(analyze(text, language, threshold=0.0, keep_stems=True)), tags)
-            for text, tags in corrections
+            (
+                features(
+                    analyze(
+                        item[0],
+                        item[2] if len(item) > 2 else language,  # type: ignore[misc]
+                        threshold=0.0,
+                        keep_stems=True,
+                        keywords=keywords,
+                    )
+                ),
+                item[1],
+            )
+            for item in corrections
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -130,6 +149,7 @@ def tag_with_model(
     language: str | None = None,
     chosen_reason: str | None = None,
     threshold: float = THRESHOLD,
+    keywords: Keywords | None = None,
 ) -> list[Tag]:
     """Return the tags of ``text``: the rules, revised by the corrections in ``model``.
 
@@ -137,12 +157,20 @@ def tag_with_model(
     learned tag the rules missed lists the stems that pushed it up as its words.
     Raises TextAnalyticsError for an unknown language.
     """
-    analysis = analyze(text, language, chosen_reason, threshold=0.0, keep_stems=True)
+    analysis = analyze(
+        text, language, chosen_reason, threshold=0.0, keep_stems=True, keywords=keywords
+    )
+    return revise(analysis, model, threshold)
+
+
+def revise(analysis: Analysis, model: CorrectionModel, threshold: float = THRESHOLD) -> list[Tag]:
+    """Return the tags of a text analysed with ``threshold=0.0, keep_stems=True``, revised
+    by ``model`` (see ``tag_with_model``)."""
     values = features(analysis)
     probabilities = model.probabilities(values)
     rule_tags = {tag.tag: tag for tag in analysis.tags}
     result = []
-    for tag in TAXONOMY:
+    for tag in _in_order([*probabilities, *rule_tags]):
         if tag in probabilities:
             confidence = round(probabilities[tag], 3)
             if confidence < threshold:
@@ -157,6 +185,6 @@ def tag_with_model(
                 )
                 words = tuple(name for name in ranked[:3] if weights.get(name, 0.0) > 0)
             result.append(Tag(tag, confidence, words))
-        elif tag in rule_tags and rule_tags[tag].confidence >= threshold:
+        elif rule_tags[tag].confidence >= threshold:
             result.append(rule_tags[tag])
     return result

@@ -6,6 +6,11 @@ lexicon rules of ``surveyapp.text.lexicons`` sentence by sentence. Each rule
 that holds is evidence of its weight for its tag; the evidences of a tag are
 combined as a noisy-or, ``1 - prod(1 - weight)``, and the tags whose
 confidence reaches the threshold are returned with the words that triggered them.
+
+A workspace's own keywords and phrases (``Keywords``) extend the built-in
+lexicons: each is one rule of ``DEFAULT_WEIGHT``, read with the same folding,
+stemming, typo tolerance, negation scope and multiword matching. A keyword set
+is hashable and compiled once (``_extra_lexicon``), then reused for every text.
 """
 
 from __future__ import annotations
@@ -38,10 +43,12 @@ __all__ = [
     "THRESHOLD",
     "TYPO_FACTOR",
     "Analysis",
+    "Keywords",
     "Tag",
     "analyze",
     "analyze_tokens",
     "forget_words",
+    "keyword_words",
     "resolve_language",
     "tag_text",
 ]
@@ -76,6 +83,23 @@ class Analysis:
 
 
 @dataclass(frozen=True)
+class Keywords:
+    """A workspace's own keywords and phrases, (tag, language, phrase) each, on top of the
+    built-in lexicons; ``tags`` names the workspace's own tags (accepted as chosen reasons).
+
+    Frozen and hashable, so the tagger compiles one set once and reuses it for every text.
+    """
+
+    entries: tuple[tuple[str, str, str], ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[str, str, str]], tags: Iterable[str] = ()) -> Keywords:
+        """Build a set in a canonical order, so equal contents share one compiled lexicon."""
+        return cls(tuple(sorted(set(entries))), tuple(sorted(set(tags))))
+
+
+@dataclass(frozen=True)
 class _Rule:
     tag: str
     # Each part: the phrase ids that satisfy it, and whether a negated occurrence counts.
@@ -95,6 +119,8 @@ class _Lexicon:
     rules: tuple[_Rule, ...]
     vocabulary: frozenset[str]
     deletions: dict[str, frozenset[str]]
+    # A workspace's keywords fix typos against their own vocabulary, not the built-in one.
+    builtin: bool = True
     # Folded word -> _word_info, filled as texts are read.
     memory: dict[str, tuple[str, bool, tuple[int, ...]]] = field(default_factory=dict)
 
@@ -123,10 +149,50 @@ def _within_one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+def keyword_words(phrase: str) -> tuple[str, ...]:
+    """Return the folded words of a keyword or phrase as the tagger reads them.
+
+    >>> keyword_words("  Facturé deux fois! ")
+    ('facture', 'deux', 'fois')
+
+    Raises TextAnalyticsError when it holds no word (only punctuation or emoji).
+    """
+    words = tuple(
+        token for token in tokenize(fold(phrase)) if token not in (SENTENCE_BREAK, CLAUSE_BREAK)
+    )
+    if not words:
+        raise TextAnalyticsError(f"no word in {phrase!r}")
+    return words
+
+
 @cache
 def _lexicon(language: Language) -> _Lexicon:
-    """Compile a language's lexicon once: stems, indexes and the typo table."""
+    """Compile a language's built-in lexicon once: stems, indexes and the typo table."""
     module = importlib.import_module(f"surveyapp.text.lexicons.{language}")
+    return _compile(language, module.GROUPS, module.RULES, ())
+
+
+@lru_cache(maxsize=16)
+def _extra_lexicon(keywords: Keywords, language: Language) -> _Lexicon | None:
+    """Compile a workspace's keywords of one language once; None when it has none."""
+    plain = tuple((tag, phrase) for tag, lang, phrase in keywords.entries if lang == language)
+    if not plain:
+        return None
+    return _compile(language, {}, {}, plain)
+
+
+def _compile(
+    language: Language,
+    group_specs: dict[str, tuple[str, ...]],
+    rule_specs: dict[str, tuple[str, ...]],
+    plain: tuple[tuple[str, str], ...],
+) -> _Lexicon:
+    """Compile lexicon rules (the syntax of ``surveyapp.text.lexicons``) and plain phrases.
+
+    ``plain`` holds (tag, phrase) pairs taken as written: a workspace's keywords,
+    where "+", "=" or "@" are ordinary characters. Raises TextAnalyticsError for a
+    built-in rule on a tag outside the taxonomy.
+    """
     cues = NEGATION_CUES[language]
     phrase_ids: dict[tuple[str, ...], int] = {}
     phrases: list[tuple[str, ...]] = []
@@ -145,10 +211,10 @@ def _lexicon(language: Language) -> _Lexicon:
 
     groups = {
         name: frozenset(phrase_id(member) for member in members)
-        for name, members in module.GROUPS.items()
+        for name, members in group_specs.items()
     }
     rules_by_key: dict[tuple[str, tuple[tuple[frozenset[int], bool], ...]], float] = {}
-    for tag, specs in module.RULES.items():
+    for tag, specs in rule_specs.items():
         if tag not in TAXONOMY:
             raise TextAnalyticsError(f"unknown tag {tag!r} in the {language} lexicon")
         for spec in specs:
@@ -164,11 +230,17 @@ def _lexicon(language: Language) -> _Lexicon:
             # Two spellings with one stem ("move abroad", "moving abroad") are one rule.
             strength = float(weight) if weight else DEFAULT_WEIGHT
             rules_by_key[key] = max(rules_by_key.get(key, 0.0), strength)
+    for tag, phrase in plain:
+        if not any(ch.isalnum() for ch in fold(phrase)):
+            continue
+        key = (tag, ((frozenset({phrase_id(phrase)}), False),))
+        rules_by_key[key] = max(rules_by_key.get(key, 0.0), DEFAULT_WEIGHT)
     rules = [_Rule(tag, parts, weight) for (tag, parts), weight in rules_by_key.items()]
 
     by_first: dict[str, list[int]] = defaultdict(list)
     for index, stems in enumerate(phrases):
-        by_first[stems[0]].append(index)
+        if stems:
+            by_first[stems[0]].append(index)
     by_phrase: dict[int, list[int]] = defaultdict(list)
     for rule_index, rule in enumerate(rules):
         for ids, _ in rule.parts:
@@ -191,14 +263,18 @@ def _lexicon(language: Language) -> _Lexicon:
         rules=tuple(rules),
         vocabulary=vocabulary,
         deletions={key: frozenset(value) for key, value in deletions.items()},
+        builtin=not plain,
     )
 
 
 @lru_cache(maxsize=200_000)
 def _token_stem(word: str, language: Language) -> tuple[str, bool]:
     """Return the lexicon stem for a word and whether a one-edit typo fix was needed."""
-    stemmed = stem(word, language)
-    lexicon = _lexicon(language)
+    return _fixed_stem(word, stem(word, language), _lexicon(language))
+
+
+def _fixed_stem(word: str, stemmed: str, lexicon: _Lexicon) -> tuple[str, bool]:
+    """Return ``stemmed``, or the lexicon stem one edit away when it is not in the lexicon."""
     if (
         stemmed in lexicon.vocabulary
         or len(word) < TYPO_MIN_LENGTH
@@ -243,7 +319,11 @@ def _word_info(lexicon: _Lexicon, word: str) -> tuple[str, bool, tuple[int, ...]
     if word in (SENTENCE_BREAK, CLAUSE_BREAK):
         info: tuple[str, bool, tuple[int, ...]] = (word, False, ())
     else:
-        stemmed, typo = _token_stem(word, lexicon.language)
+        stemmed, typo = (
+            _token_stem(word, lexicon.language)
+            if lexicon.builtin
+            else _fixed_stem(word, stem(word, lexicon.language), lexicon)
+        )
         info = (stemmed, typo, lexicon.by_first_stem.get(stemmed, ()))
     if len(lexicon.memory) >= _WORD_MEMORY:
         lexicon.memory.clear()
@@ -342,7 +422,9 @@ def _match(lexicon: _Lexicon, words: list[str], evidence: dict[str, list[tuple[f
 
 def _combine(evidence: dict[str, list[tuple[float, tuple]]], threshold: float) -> list[Tag]:
     tags = []
-    for tag in TAXONOMY:
+    # The taxonomy's order, then a workspace's own tags by name.
+    extra = sorted(tag for tag in evidence if tag not in TAXONOMY)
+    for tag in (*TAXONOMY, *extra):
         items = evidence.get(tag)
         if not items:
             continue
@@ -363,12 +445,17 @@ def analyze_tokens(
     chosen_reason: str | None = None,
     threshold: float = THRESHOLD,
     keep_stems: bool = False,
+    keywords: Keywords | None = None,
 ) -> Analysis:
-    """Tag a text given as its tokens (``tokenize.chunk_tokens``) in the given languages."""
+    """Tag a text given as its tokens (``tokenize.chunk_tokens``) in the given languages,
+    with a workspace's ``keywords`` on top of the built-in lexicons."""
     evidence: dict[str, list[tuple[float, tuple]]] = defaultdict(list)
     stems: list[str] = []
     for lang in languages:
         _match(_lexicon(lang), tokens, evidence)
+        extra = _extra_lexicon(keywords, lang) if keywords is not None else None
+        if extra is not None:
+            _match(extra, tokens, evidence)
         if keep_stems:
             stems.extend(
                 # Function words would let the model learn a tag from "is" or "the".
@@ -376,7 +463,7 @@ def analyze_tokens(
                 for w in tokens
                 if len(w) > 2 and w.isalnum() and w not in STOPWORDS[lang]
             )
-    if chosen_reason in TAXONOMY:
+    if chosen_reason in TAXONOMY or (keywords is not None and chosen_reason in keywords.tags):
         evidence[chosen_reason].append((CHOSEN_REASON_WEIGHT, ()))
     used = languages[0] if len(languages) == 1 else "mixed"
     return Analysis(used, _combine(evidence, threshold), tuple(dict.fromkeys(stems)))
@@ -388,17 +475,19 @@ def analyze(
     chosen_reason: str | None = None,
     threshold: float = THRESHOLD,
     keep_stems: bool = False,
+    keywords: Keywords | None = None,
 ) -> Analysis:
     """Tag ``text`` and also return the language used and, if asked, its content stems.
 
     ``language`` is "en", "fr", "auto" or None (detect). ``chosen_reason`` is the reason
     a cancellation survey's respondent picked; an unknown reason is ignored.
-    Raises TextAnalyticsError for an unknown language.
+    ``keywords`` extends the built-in lexicons. Raises TextAnalyticsError for an
+    unknown language.
     """
     text = (text or "")[:MAX_TEXT_LENGTH]
     tokens = chunk_tokens(chunks(text))
     languages = resolve_language(text, language, tokens)
-    return analyze_tokens(tokens, languages, chosen_reason, threshold, keep_stems)
+    return analyze_tokens(tokens, languages, chosen_reason, threshold, keep_stems, keywords)
 
 
 def tag_text(
@@ -406,6 +495,7 @@ def tag_text(
     language: str | None = None,
     chosen_reason: str | None = None,
     threshold: float = THRESHOLD,
+    keywords: Keywords | None = None,
 ) -> list[Tag]:
     """Return the reason tags of ``text`` (taxonomy order) with confidence and trigger words.
 
@@ -414,7 +504,7 @@ def tag_text(
 
     Raises TextAnalyticsError for a language other than "en", "fr", "auto" or None.
     """
-    return analyze(text, language, chosen_reason, threshold).tags
+    return analyze(text, language, chosen_reason, threshold, keywords=keywords).tags
 
 
 def tag_texts(texts: Iterable[str], language: str | None = None) -> list[list[Tag]]:
@@ -427,3 +517,4 @@ def forget_words() -> None:
     for language in LANGUAGES:
         _lexicon(language).memory.clear()
     _token_stem.cache_clear()
+    _extra_lexicon.cache_clear()
