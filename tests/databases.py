@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from surveyapp import migrations
 from surveyapp.db import make_engine
-from surveyapp.models import Base
+from surveyapp.models import Base, ReasonTag, utcnow
+from surveyapp.services.taxonomy import BUILTIN_TAGS
 
 POSTGRES_SERVER_URL = os.environ.get(
     "SURVEYAPP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -80,4 +81,23 @@ def empty_all_tables(url: str) -> None:
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
+        # The built-in reasons are seeded by migration 0008: every test starts with them.
+        connection.execute(sa.insert(ReasonTag), seeded_reasons())
     engine.dispose()
+
+
+def seeded_reasons() -> list[dict[str, object]]:
+    """The rows migration 0008 seeds: the built-in reasons, active."""
+    now = utcnow()
+    return [
+        {
+            "code": code,
+            "label_en": english,
+            "label_fr": french,
+            "status": "active",
+            "builtin": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for code, english, french in BUILTIN_TAGS
+    ]

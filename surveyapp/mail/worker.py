@@ -10,6 +10,9 @@ batch leaves its lease to expire, and those messages are sent again.
 A batch goes out over ``SMTP_CONNECTIONS`` connections, one thread each; the
 threads only talk SMTP. Building the emails and every database write stay in
 the worker's own thread and app context.
+
+Once the outbox is drained, a cycle also spends a few seconds on the re-tagging
+job of the reason taxonomy, if one is queued (``services.retagging``).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from surveyapp.mail.transport import (
     make_transport,
 )
 from surveyapp.models import Invitation, utcnow
-from surveyapp.services import alerts, invitations, pulses, reminders
+from surveyapp.services import alerts, invitations, pulses, reminders, retagging
 
 __all__ = ["DEFAULT_CONNECTIONS", "MAX_IDLE_SECONDS", "CycleResult", "Worker"]
 
@@ -60,6 +63,7 @@ class CycleResult:
     reminders_queued: int = 0
     waves_opened: int = 0
     alerts_queued: int = 0
+    retagged: int = 0
     # True when the mail server could not be reached: the rest waits for the next cycle.
     unavailable: bool = False
 
@@ -69,6 +73,8 @@ class CycleResult:
             f"cancelled {self.cancelled}, reminders queued {self.reminders_queued}, "
             f"pulse waves opened {self.waves_opened}, alert emails queued {self.alerts_queued}"
         )
+        if self.retagged:
+            text += f", answers re-tagged {self.retagged}"
         return text + (" (mail server unavailable)" if self.unavailable else "")
 
 
@@ -91,7 +97,8 @@ class Worker:
         )
 
     def run_once(self) -> CycleResult:
-        """Open due pulse waves, queue due reminders, then send every due message.
+        """Open due pulse waves, queue due reminders, send every due message, then re-tag
+        a few batches of the current re-tagging job.
 
         Sending stops early when the mail server cannot be reached.
         """
@@ -106,6 +113,7 @@ class Worker:
                 if not batch:
                     break
                 self._send_batch(batch, result, max_attempts)
+            result.retagged = retagging.work(self.owner)
         return result
 
     def run(self, *, interval: float = 5.0, stop: threading.Event | None = None) -> None:
@@ -127,6 +135,7 @@ class Worker:
                         result.retried,
                         result.cancelled,
                         result.waves_opened,
+                        result.retagged,
                     )
                 ):
                     logger.info("Outbox: %s", result)

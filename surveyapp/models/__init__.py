@@ -12,6 +12,7 @@ from surveyapp.models.response import Answer, Response
 from surveyapp.models.rollup import DailyRollup, RollupState
 from surveyapp.models.survey import Question, Survey
 from surveyapp.models.tagging import AnswerTag
+from surveyapp.models.taxonomy import ReasonKeyword, ReasonTag, RetagJob, TagCorrection
 from surveyapp.models.user import ApiKey, User
 
 __all__ = [
@@ -33,9 +34,13 @@ __all__ = [
     "OutboxMessage",
     "PulseWave",
     "Question",
+    "ReasonKeyword",
+    "ReasonTag",
     "Response",
+    "RetagJob",
     "RollupState",
     "Survey",
+    "TagCorrection",
     "User",
     "utcnow",
 ]

@@ -6,13 +6,20 @@ reason tags (``AnswerTag``) with a confidence and the words that triggered
 them; every text answer gets its sentiment (``Answer.sentiment``). A
 cancellation respondent's chosen reason is passed to the tagger as a strong
 signal. Re-tagging replaces the tagger's own tags and never touches a tag whose
-source is "manual" (a manager's correction).
+source is "manual" (a manager's correction), nor brings back a tag a manager
+removed (``TagCorrection``).
+
+The workspace's taxonomy (``services.taxonomy``) joins in: its keywords extend
+the lexicons, a merged tag is stored under the tag it was merged into, a retired
+one is not stored, and a model trained on the corrections (``services.corrections``)
+revises the rules; a tag only the model found is stored with source "model".
 
 No commit here: ``tag_response`` runs inside the submit transaction of
 ``services.responses`` and ``tag_surveys`` inside the demo's.
 
 ``surveyapp.text`` is imported inside the functions: its stemmers pull in nltk
-(~40 MB), which processes that never tag (the worker) should not load.
+(~40 MB), which processes that never tag (the worker, until a re-tag job comes)
+should not load.
 """
 
 from __future__ import annotations
@@ -24,20 +31,28 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from surveyapp import db
-from surveyapp.models import Answer, AnswerTag, Response, Survey, utcnow
+from surveyapp.models import Answer, AnswerTag, Response, Survey, TagCorrection, utcnow
+from surveyapp.services import corrections, taxonomy
 from surveyapp.services.cases import DETRACTOR_MAX, LOW_CSAT_MAX
 
 if TYPE_CHECKING:
+    from surveyapp.text.classifier import CorrectionModel
     from surveyapp.text.pipeline import Reading
+    from surveyapp.text.tagging import Keywords
 
 __all__ = [
     "MANUAL",
     "TAGGED_LANGUAGES",
+    "Context",
     "PlannedTag",
     "considered_condition",
+    "context",
     "is_considered",
+    "removed_tags",
+    "retag_answers",
     "tag_response",
     "tag_surveys",
+    "text_tags",
 ]
 
 MANUAL = "manual"
@@ -52,6 +67,28 @@ class PlannedTag:
     confidence: float
     words: list[str]
     source: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What tagging reads besides the text: the taxonomy, its keywords, the correction model."""
+
+    taxonomy: taxonomy.Taxonomy
+    keywords: Keywords | None
+    model: CorrectionModel | None
+
+
+def context() -> Context:
+    """The current taxonomy and correction model (trained on first use, then cached)."""
+    from surveyapp.text.tagging import Keywords
+
+    current = taxonomy.current()
+    keywords = (
+        Keywords.of(current.keywords, current.custom)
+        if current.keywords or current.custom
+        else None
+    )
+    return Context(current, keywords, corrections.current_model(keywords))
 
 
 def is_considered(survey: Survey, score: int | None) -> bool:
@@ -92,25 +129,105 @@ def _chosen_reason(survey: Survey, choices_by_question: dict[int, list[Any] | No
     return str(chosen[0]) if chosen else None
 
 
-def _read(text: str, language: str, chosen_reason: str | None) -> Reading:
+def _read(text: str, language: str, chosen_reason: str | None, ctx: Context) -> Reading:
     from surveyapp.text.pipeline import read_text
 
     return read_text(
-        text, language if language in TAGGED_LANGUAGES else None, chosen_reason=chosen_reason
+        text,
+        language if language in TAGGED_LANGUAGES else None,
+        chosen_reason=chosen_reason,
+        keywords=ctx.keywords,
+        model=ctx.model,
     )
 
 
-def _planned(reading: Reading, chosen_reason: str | None) -> list[PlannedTag]:
-    return [
-        PlannedTag(
-            tag=tag.tag,
+def _planned(reading: Reading, chosen_reason: str | None, ctx: Context) -> list[PlannedTag]:
+    """The tags to store: under the code each counts for now, retired ones left out."""
+    planned: dict[str, PlannedTag] = {}
+    for tag in reading.tags:
+        code = ctx.taxonomy.resolve(tag.tag)
+        if code is None:
+            continue
+        previous = planned.get(code)
+        if previous is not None and previous.confidence >= tag.confidence:
+            continue
+        planned[code] = PlannedTag(
+            tag=code,
             confidence=float(tag.confidence),
             words=list(tag.words),
             # The respondent's own choice outweighs any lexicon match on that tag.
-            source="choice" if tag.tag == chosen_reason else "rule",
+            source="choice"
+            if tag.tag == chosen_reason
+            else "model"
+            if tag.tag in reading.learned
+            else "rule",
         )
-        for tag in reading.tags
-    ]
+    return list(planned.values())
+
+
+def text_tags(text: str, language: str) -> list[str]:
+    """The codes the tagger finds in one text now (keywords, merges, retirements and the
+    correction model applied), for exports of texts not stored as tagged."""
+    from surveyapp.text import TextAnalyticsError
+
+    ctx = context()
+    try:
+        reading = _read(text, language, None, ctx)
+    except TextAnalyticsError:
+        return []
+    return [tag.tag for tag in _planned(reading, None, ctx)]
+
+
+def removed_tags(answer_ids: Sequence[int]) -> set[tuple[int, str]]:
+    """The (answer, tag) pairs whose latest correction removed the tag: never tagged again."""
+    latest: dict[tuple[int, str], str] = {}
+    for chunk in _chunks(answer_ids):
+        for answer_id, tag, action in db.session().execute(
+            sa.select(TagCorrection.answer_id, TagCorrection.tag, TagCorrection.action)
+            .where(TagCorrection.answer_id.in_(chunk))
+            .order_by(TagCorrection.id)
+        ):
+            latest[(answer_id, tag)] = action
+    return {key for key, action in latest.items() if action == "remove"}
+
+
+def _apply(
+    answer_id: int,
+    planned: list[PlannedTag],
+    kept: dict[str, AnswerTag],
+    removed: set[tuple[int, str]],
+    now: Any,
+) -> bool:
+    """Make one answer's machine tags ``planned``; manual tags and removals stay as the
+    manager left them. Returns whether anything changed."""
+    session = db.session()
+    wanted = {tag.tag: tag for tag in planned if (answer_id, tag.tag) not in removed}
+    changed = False
+    for name, row in kept.items():
+        if row.source == MANUAL:
+            continue
+        if name in wanted:
+            tag = wanted[name]
+            if (row.confidence, row.words, row.source) != (tag.confidence, tag.words, tag.source):
+                row.confidence, row.words, row.source = tag.confidence, tag.words, tag.source
+                changed = True
+        else:
+            session.delete(row)
+            changed = True
+    for name, tag in wanted.items():
+        if name not in kept:
+            session.add(
+                AnswerTag(
+                    answer_id=answer_id,
+                    tag=name,
+                    confidence=tag.confidence,
+                    words=tag.words,
+                    source=tag.source,
+                    created_at=now,
+                )
+            )
+            changed = True
+    return changed
 
 
 def tag_response(survey: Survey, response: Response) -> None:
@@ -118,12 +235,14 @@ def tag_response(survey: Survey, response: Response) -> None:
     when the response qualifies (``is_considered``); no commit.
 
     Tags from an earlier submission are replaced, except manual ones, which are kept
-    (and the tagger does not add a second row for a tag a manager set).
+    (and the tagger does not add a second row for a tag a manager set), and a tag a
+    manager removed is not brought back.
     """
     answers = [answer for answer in response.answers if answer.id is not None]
     if not answers:
         return
     session = db.session()
+    ctx: Context | None = None
     existing: dict[int, dict[str, AnswerTag]] = {}
     for row in session.scalars(
         sa.select(AnswerTag).where(AnswerTag.answer_id.in_([answer.id for answer in answers]))
@@ -131,39 +250,70 @@ def tag_response(survey: Survey, response: Response) -> None:
         existing.setdefault(row.answer_id, {})[row.tag] = row
     considered = is_considered(survey, response.score)
     chosen = _chosen_reason(survey, {answer.question_id: answer.choices for answer in answers})
+    # Removals only matter where tags are planned.
+    removed = removed_tags([answer.id for answer in answers]) if considered else set()
     now = utcnow()
     for answer in answers:
         planned: list[PlannedTag] = []
         if answer.text and answer.text.strip():
-            reading = _read(answer.text, response.language, chosen)
+            # Read once per response, and only when there is a text to tag.
+            ctx = ctx or context()
+            reading = _read(answer.text, response.language, chosen, ctx)
             answer.sentiment = reading.sentiment
             if considered:
-                planned = _planned(reading, chosen)
+                planned = _planned(reading, chosen, ctx)
         else:
             answer.sentiment = None
-        kept = existing.get(answer.id, {})
-        wanted = {tag.tag: tag for tag in planned}
-        for name, row in kept.items():
-            if row.source == MANUAL:
-                continue
-            if name in wanted:
-                tag = wanted[name]
-                row.confidence, row.words, row.source = tag.confidence, tag.words, tag.source
-            else:
-                session.delete(row)
-        for name, tag in wanted.items():
-            if name not in kept:
-                session.add(
-                    AnswerTag(
-                        answer_id=answer.id,
-                        tag=name,
-                        confidence=tag.confidence,
-                        words=tag.words,
-                        source=tag.source,
-                        created_at=now,
-                    )
-                )
+        _apply(answer.id, planned, existing.get(answer.id, {}), removed, now)
     session.flush()
+
+
+def retag_answers(answer_ids: Sequence[int], ctx: Context) -> int:
+    """Tag these stored answers again with ``ctx``; return how many changed. No commit.
+
+    Manual tags and a manager's removals are kept; an answer whose response no
+    longer qualifies loses its machine tags. Sentiment is left as stored.
+    """
+    session = db.session()
+    rows = session.execute(
+        sa.select(
+            Answer.id,
+            Answer.text,
+            Answer.response_id,
+            Response.survey_id,
+            Response.score,
+            Response.language,
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .where(Answer.id.in_(answer_ids))
+        .order_by(Answer.id)
+    ).all()
+    if not rows:
+        return 0
+    response_ids = sorted({row.response_id for row in rows})
+    choices: dict[int, dict[int, list[Any] | None]] = {}
+    for response_id, question_id, chosen in session.execute(
+        sa.select(Answer.response_id, Answer.question_id, Answer.choices).where(
+            Answer.response_id.in_(response_ids), Answer.choices.is_not(None)
+        )
+    ):
+        choices.setdefault(response_id, {})[question_id] = chosen
+    existing: dict[int, dict[str, AnswerTag]] = {}
+    for tag_row in session.scalars(sa.select(AnswerTag).where(AnswerTag.answer_id.in_(answer_ids))):
+        existing.setdefault(tag_row.answer_id, {})[tag_row.tag] = tag_row
+    removed = removed_tags([row.id for row in rows])
+    now = utcnow()
+    changed = 0
+    for row in rows:
+        survey = session.get(Survey, row.survey_id)
+        planned: list[PlannedTag] = []
+        text = (row.text or "").strip()
+        if survey is not None and text and is_considered(survey, row.score):
+            chosen = _chosen_reason(survey, choices.get(row.response_id, {}))
+            planned = _planned(_read(row.text, row.language, chosen, ctx), chosen, ctx)
+        changed += _apply(row.id, planned, existing.get(row.id, {}), removed, now)
+    session.flush()
+    return changed
 
 
 def tag_surveys(survey_ids: Iterable[int]) -> int:
@@ -201,13 +351,15 @@ def tag_surveys(survey_ids: Iterable[int]) -> int:
         if not texts:
             continue
         answer_ids = [row.id for row in texts]
-        manual = _manual_tags(answer_ids)
+        # Tags a manager set or removed stay as they are.
+        manual = _manual_tags(answer_ids) | removed_tags(answer_ids)
         _delete_machine_tags(answer_ids)
+        ctx = context()
         sentiments: list[dict[str, Any]] = []
         tags: list[dict[str, Any]] = []
         for row in texts:
             chosen = _chosen_reason(survey, choices[row.response_id])
-            reading = _read(row.text, row.language, chosen)
+            reading = _read(row.text, row.language, chosen, ctx)
             sentiments.append({"id": row.id, "sentiment": reading.sentiment})
             if not is_considered(survey, row.score):
                 continue
@@ -220,7 +372,7 @@ def tag_surveys(survey_ids: Iterable[int]) -> int:
                     "source": tag.source,
                     "created_at": now,
                 }
-                for tag in _planned(reading, chosen)
+                for tag in _planned(reading, chosen, ctx)
                 if (row.id, tag.tag) not in manual
             )
         session.execute(sa.update(Answer), sentiments)
