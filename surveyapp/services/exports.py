@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from surveyapp import db
 from surveyapp.analytics.suppression import withheld_groups
 from surveyapp.models import Question, Response, Survey
-from surveyapp.services import reporting, rollups, surveys
+from surveyapp.services import reporting, rollups, surveys, tagging
 from surveyapp.services.errors import Conflict
 
 __all__ = [
@@ -88,6 +88,18 @@ def response_table(survey_id: int) -> tuple[list[str], Iterator[list[Any]]]:
     return [str(neutralise(cell)) for cell in header], _rows(survey, questions, keys, blanked)
 
 
+class _Tagger:
+    """Tags export texts with the workspace's taxonomy, read once per export on first use
+    (the tagger pulls in nltk, which processes that never export need not load)."""
+
+    def __init__(self) -> None:
+        self.context: tagging.Context | None = None
+
+    def __call__(self, text: str, language: str) -> list[str]:
+        self.context = self.context or tagging.context()
+        return tagging.text_tags(text, language, self.context)
+
+
 def _segment_keys(survey_id: int) -> list[str]:
     return rollups.segment_keys(db.session().connection(), [survey_id])
 
@@ -128,6 +140,7 @@ def _rows(
             sa.select(Response.id).where(Response.survey_id == survey.id).order_by(*order)
         )
     )
+    tagger = _Tagger()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         loaded = {
@@ -139,7 +152,7 @@ def _rows(
             )
         }
         for response_id in chunk:
-            yield _row(survey, loaded[response_id], questions, keys, blanked)
+            yield _row(survey, loaded[response_id], questions, keys, blanked, tagger)
         session.expunge_all()
 
 
@@ -149,6 +162,7 @@ def _row(
     questions: Sequence[Question],
     keys: Sequence[str],
     blanked: dict[str, set[str]],
+    tagger: _Tagger,
 ) -> list[Any]:
     answers = {answer.question_id: answer for answer in response.answers}
     created = (
@@ -176,22 +190,9 @@ def _row(
         else:
             cells.append(answer.text)
             if answer.text:
-                tags += _tags(answer.text, response.language, tags)
+                tags += [tag for tag in tagger(answer.text, response.language) if tag not in tags]
     cells.append("; ".join(tags) or None)
     return [neutralise(cell) for cell in cells]
-
-
-def _tags(text: str, language: str, seen: list[str]) -> list[str]:
-    # Imported on first use: the tagger pulls in nltk (~40 MB), which the web and
-    # worker processes should not carry until someone exports.
-    from surveyapp.text import TextAnalyticsError
-    from surveyapp.text.tagging import tag_text
-
-    try:
-        found = tag_text(text, language if language in ("en", "fr") else None)
-    except TextAnalyticsError:
-        return []
-    return [tag.tag for tag in found if tag.tag not in seen]
 
 
 def _csv_line(cells: Sequence[Any]) -> str:

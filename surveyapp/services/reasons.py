@@ -8,6 +8,8 @@ reason's count is the number of those responses with that tag on any of their
 answers, so a reason given twice in one response counts once and
 ``share = count / n`` (PRODUCT.md § Churn reasons) stays a share of people.
 
+A retired (or merged) reason of the taxonomy is left out; its stored tags stay.
+
 Anonymous surveys (PRODUCT.md § Anonymity): with fewer than ``k`` comments
 considered, no row is shown; the verbatims of a reason are withheld when fewer
 than ``k`` responses carry it.
@@ -28,7 +30,7 @@ from surveyapp.analytics.periods import day_bounds, time_zone
 from surveyapp.analytics.retention import wilson_interval
 from surveyapp.analytics.suppression import is_withheld
 from surveyapp.models import Answer, AnswerTag, Response, Survey
-from surveyapp.services import reporting, rollups, surveys, tagging
+from surveyapp.services import reporting, rollups, surveys, tagging, taxonomy
 
 __all__ = [
     "VERBATIM_LIMIT",
@@ -91,7 +93,8 @@ class ReasonReport:
 class Verbatim:
     """One tagged comment, cut into (text, is_trigger) pieces for display (escape each piece).
 
-    ``created_at`` is None on an anonymous survey, like ``reporting.Comment``.
+    ``created_at`` is None on an anonymous survey, like ``reporting.Comment``, and so is
+    ``answer_id`` (the key of the correction page), as ids follow submission order.
     """
 
     text: str
@@ -100,6 +103,7 @@ class Verbatim:
     language: str
     created_at: dt.datetime | None
     confidence: float
+    answer_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,10 @@ def reason_shares(
     counted = session.execute(
         sa.select(AnswerTag.tag, count)
         .join(Answer, Answer.id == AnswerTag.answer_id)
-        .where(Answer.response_id.in_(sa.select(considered.c.id)))
+        .where(
+            Answer.response_id.in_(sa.select(considered.c.id)),
+            AnswerTag.tag.not_in(taxonomy.hidden_codes()),
+        )
         .group_by(AnswerTag.tag)
         .order_by(count.desc(), AnswerTag.tag)
     ).all()
@@ -189,6 +196,7 @@ def reason_verbatims(
             Response.score,
             Response.language,
             Response.created_at,
+            Answer.id,
         )
         .join(Answer, Answer.id == AnswerTag.answer_id)
         .join(Response, Response.id == Answer.response_id)
@@ -215,8 +223,9 @@ def reason_verbatims(
             language=language,
             created_at=None if survey.anonymous else created_at,
             confidence=float(confidence),
+            answer_id=None if survey.anonymous else answer_id,
         )
-        for text, words, confidence, score, language, created_at in session.execute(
+        for text, words, confidence, score, language, created_at, answer_id in session.execute(
             tagged.limit(limit)
         )
     ]

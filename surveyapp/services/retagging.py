@@ -258,7 +258,8 @@ def work(owner: str, *, batch_size: int = BATCH_SIZE, seconds: float = CYCLE_SEC
     """Run re-tag batches for up to ``seconds`` (at least one batch); return answers handled."""
     session = db.session()
     # The usual case, no job: one read, and no write lock taken on SQLite.
-    if session.scalar(sa.select(RetagJob.id).where(RetagJob.status.in_(UNFINISHED)).limit(1)) is None:
+    unfinished = sa.select(RetagJob.id).where(RetagJob.status.in_(UNFINISHED)).limit(1)
+    if session.scalar(unfinished) is None:
         session.commit()
         return 0
     deadline = time.monotonic() + seconds

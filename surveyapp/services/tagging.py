@@ -165,12 +165,11 @@ def _planned(reading: Reading, chosen_reason: str | None, ctx: Context) -> list[
     return list(planned.values())
 
 
-def text_tags(text: str, language: str) -> list[str]:
-    """The codes the tagger finds in one text now (keywords, merges, retirements and the
-    correction model applied), for exports of texts not stored as tagged."""
+def text_tags(text: str, language: str, ctx: Context) -> list[str]:
+    """The codes the tagger finds in one text with ``ctx`` (keywords, merges, retirements
+    and the correction model applied), for exports, which tag every text."""
     from surveyapp.text import TextAnalyticsError
 
-    ctx = context()
     try:
         reading = _read(text, language, None, ctx)
     except TextAnalyticsError:

@@ -146,8 +146,15 @@ def hidden_codes() -> frozenset[str]:
 
 
 def labels(language: str) -> dict[str, str]:
-    """Every tag's label in ``language`` ("en" or "fr"), by code."""
-    return {tag.code: tag.label(language) for tag in db.session().scalars(sa.select(ReasonTag))}
+    """The labels the workspace set, in ``language`` ("en" or "fr"), by code: its own tags
+    and renamed built-in ones. A built-in tag left as seeded is omitted, so the web layer
+    shows its name from the translation catalogue."""
+    seeded = {code: (english, french) for code, english, french in BUILTIN_TAGS}
+    return {
+        tag.code: tag.label(language)
+        for tag in db.session().scalars(sa.select(ReasonTag))
+        if seeded.get(tag.code) != (tag.label_en, tag.label_fr)
+    }
 
 
 def _clean_label(value: str | None, field: str) -> str:

@@ -9,7 +9,7 @@ numbers are always in a table next to it, so the pages work without JavaScript.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 from surveyapp.analytics import charts
 from surveyapp.analytics.nps import MIN_RESPONSES_FOR_TREND
 from surveyapp.analytics.periods import INTERVALS
-from surveyapp.services import exports, reasons, reporting, rollups, surveys
+from surveyapp.services import exports, reasons, reporting, rollups, surveys, taxonomy
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 from surveyapp.web.access import role_required
 
@@ -48,7 +48,8 @@ INTERVAL_NAMES = {
     "quarter": _l("Quarter"),
 }
 SEGMENT_NAMES = {"language": _l("Language"), "channel": _l("Channel"), "wave": _l("Pulse wave")}
-# PRODUCT.md § Churn reasons: the default taxonomy's names as a manager reads them.
+# PRODUCT.md § Churn reasons: the default taxonomy's names as a manager reads them, used
+# while the workspace has not renamed them (see ``reason_namer``).
 REASON_NAMES = {
     "price": _l("Price"),
     "missing_feature": _l("Missing feature"),
@@ -103,9 +104,10 @@ def survey_results(survey_id: int) -> tuple[str, int]:
     language = _language()
     why, verbatims = _reasons(data, query, args.get("reason", ""))
     figures = _figures(data, language)
+    reason_name = reason_namer()
     if why is not None and why.rows:
         figures["figure-reasons"] = charts.choices_figure(
-            [{"label": _reason_name(row.tag), "share": 100 * row.share} for row in why.rows],
+            [{"label": reason_name(row.tag), "share": 100 * row.share} for row in why.rows],
             title=_("Why customers leave"),
             x_title=_("Share of comments (%)"),
         )
@@ -124,7 +126,7 @@ def survey_results(survey_id: int) -> tuple[str, int]:
         figures=figures,
         reasons=why,
         verbatims=verbatims,
-        reason_name=_reason_name,
+        reason_name=reason_name,
         period_end=lambda start: reporting.period_end(query, start),
         question_text=lambda question: surveys.question_text(survey, question, language),
         main_question_text=surveys.question_text(survey, main, language) if main else "",
@@ -151,9 +153,18 @@ def _reasons(
     return report, reasons.reason_verbatims(data.survey.id, reason, start=start, end=end)
 
 
-def _reason_name(tag: str) -> str:
-    name = REASON_NAMES.get(tag)
-    return str(name) if name is not None else tag.replace("_", " ")
+def reason_namer() -> Callable[[str], str]:
+    """A function naming each reason in the page's language: the label the workspace
+    gave it, else the translated built-in name, else its code."""
+    labels = taxonomy.labels(_language())
+
+    def name(tag: str) -> str:
+        if tag in labels:
+            return labels[tag]
+        builtin = REASON_NAMES.get(tag)
+        return str(builtin) if builtin is not None else tag.replace("_", " ")
+
+    return name
 
 
 def _form_values(

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from surveyapp.models import Answer, Response, Survey
-from surveyapp.services import listings, responses
+from surveyapp.services import listings, responses, taxonomy
 from surveyapp.services.responses import AnswerValue
 from surveyapp.web.api import schemas
 from surveyapp.web.api.errors import ApiError
@@ -21,9 +21,13 @@ from surveyapp.web.api.surveys import iso, load_survey
 __all__ = ["response_json"]
 
 
-def response_json(survey: Survey, response: Response) -> dict[str, Any]:
-    """One response as the API shows it."""
+def response_json(
+    survey: Survey, response: Response, hidden: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """One response as the API shows it; retired reasons (``hidden``, read when not
+    given) are left out of its tags."""
     types = {question.id: question.type for question in survey.questions}
+    hidden = taxonomy.hidden_codes() if hidden is None else hidden
     return {
         "id": response.id,
         "created_at": iso(response.created_at),
@@ -37,7 +41,9 @@ def response_json(survey: Survey, response: Response) -> dict[str, Any]:
         "answers": [
             _answer_json(types.get(answer.question_id, ""), answer) for answer in response.answers
         ],
-        "tags": sorted({tag.tag for answer in response.answers for tag in answer.tags}),
+        "tags": sorted(
+            {tag.tag for answer in response.answers for tag in answer.tags if tag.tag not in hidden}
+        ),
     }
 
 
@@ -80,9 +86,10 @@ def list_responses(survey_id: int) -> FlaskResponse:
     page = listings.list_responses(
         survey, start=args["start"], end=args["end"], after=args["cursor"], limit=args["limit"]
     )
+    hidden = taxonomy.hidden_codes()
     return jsonify(
         {
-            "items": [response_json(survey, response) for response in page.items],
+            "items": [response_json(survey, response, hidden) for response in page.items],
             "next_cursor": encode_cursor(page.next_after),
         }
     )
