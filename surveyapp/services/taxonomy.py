@@ -14,6 +14,7 @@ of a merged built-in tag then count for B. Every change is audit-logged.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ __all__ = [
     "get_tag",
     "hidden_codes",
     "labels",
+    "last_change",
     "list_tags",
     "merge_tag",
     "remove_keyword",
@@ -367,13 +369,14 @@ def merge_tag(source_id: int, target_id: int | None) -> ReasonTag:
         .values(tag=target.code)
         .execution_options(synchronize_session=False)
     )
-    taken = set(
-        session.execute(
+    taken = {
+        (language, folded)
+        for language, folded in session.execute(
             sa.select(ReasonKeyword.language, ReasonKeyword.folded).where(
                 ReasonKeyword.tag_id == target.id
             )
-        ).tuples()
-    )
+        )
+    }
     for keyword in list(source.keywords):
         if (keyword.language, keyword.folded) in taken:
             session.delete(keyword)
@@ -430,3 +433,8 @@ def _move_answer_tags(source: str, target: str) -> None:
 
 def _target(tag: ReasonTag) -> str:
     return f"reason {tag.code} ({tag.label_en})"
+
+
+def last_change() -> dt.datetime | None:
+    """When a reason or its keywords last changed (to tell whether history needs a re-tag)."""
+    return db.session().scalar(sa.select(sa.func.max(ReasonTag.updated_at)))

@@ -41,6 +41,15 @@ ACTION_LABELS = {
     "invitations.queued": _l("Invitations queued"),
     "api_key.created": _l("API key created"),
     "api_key.revoked": _l("API key revoked"),
+    "reason.created": _l("Reason added"),
+    "reason.renamed": _l("Reason renamed"),
+    "reason.keyword_added": _l("Reason keyword added"),
+    "reason.keyword_removed": _l("Reason keyword removed"),
+    "reason.merged": _l("Reason merged"),
+    "reason.retired": _l("Reason retired"),
+    "reason.restored": _l("Reason restored"),
+    "reason.corrected": _l("Comment reasons corrected"),
+    "reason.retag_queued": _l("Re-tag of history queued"),
 }
 ACTION_FILTERS = {
     "": _l("All actions"),
@@ -51,6 +60,7 @@ ACTION_FILTERS = {
     "contact": _l("Contact deletions"),
     "invitations": _l("Invitations"),
     "api_key": _l("API keys"),
+    "reason": _l("Reasons"),
 }
 
 

@@ -227,6 +227,14 @@ ENDPOINT_ROLES: dict[str, str | dict[str, str]] = {
     "cases.view_case": {"GET": "viewer", "POST": "editor"},
     "cases.alert_settings": "viewer",
     "cases.retention_kpis": "viewer",
+    "taxonomy.list_reasons": "viewer",
+    "taxonomy.new_reason": "editor",
+    "taxonomy.edit_reason": {"GET": "viewer", "POST": "editor"},
+    "taxonomy.remove_keyword": "editor",
+    "taxonomy.retag_history": "editor",
+    "taxonomy.retag_job": "viewer",
+    "taxonomy.retag_job_status": "viewer",
+    "taxonomy.correct_tags": "editor",
 }
 LOWER_ROLE = {"editor": "viewer", "admin": "editor"}
 
