@@ -24,6 +24,7 @@ should not load.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,16 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from surveyapp import db
-from surveyapp.models import Answer, AnswerTag, Response, Survey, TagCorrection, utcnow
+from surveyapp.models import (
+    Answer,
+    AnswerTag,
+    ReasonKeyword,
+    ReasonTag,
+    Response,
+    Survey,
+    TagCorrection,
+    utcnow,
+)
 from surveyapp.services import corrections, taxonomy
 from surveyapp.services.cases import DETRACTOR_MAX, LOW_CSAT_MAX
 
@@ -57,6 +67,8 @@ __all__ = [
 
 MANUAL = "manual"
 TAGGED_LANGUAGES = ("en", "fr")
+_contexts: dict[str, tuple[tuple[Any, ...], Context]] = {}
+_contexts_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -78,17 +90,47 @@ class Context:
     model: CorrectionModel | None
 
 
+def _state() -> tuple[Any, ...]:
+    """What a context is read from, in one query: the taxonomy's latest change, and the
+    counts and latest ids of the reasons, keywords and corrections."""
+    row = (
+        db.session()
+        .execute(
+            sa.select(
+                sa.select(sa.func.max(ReasonTag.updated_at)).scalar_subquery(),
+                sa.select(sa.func.count(ReasonTag.id)).scalar_subquery(),
+                sa.select(sa.func.count(ReasonKeyword.id)).scalar_subquery(),
+                sa.select(sa.func.max(ReasonKeyword.id)).scalar_subquery(),
+                sa.select(sa.func.count(TagCorrection.id)).scalar_subquery(),
+                sa.select(sa.func.max(TagCorrection.id)).scalar_subquery(),
+            )
+        )
+        .one()
+    )
+    return tuple(row)
+
+
 def context() -> Context:
-    """The current taxonomy and correction model (trained on first use, then cached)."""
+    """The current taxonomy and correction model, kept per process and database until
+    the taxonomy or the corrections change (so a submit reads one row to check)."""
     from surveyapp.text.tagging import Keywords
 
+    state = _state()
+    url = str(db.session().get_bind().engine.url)
+    with _contexts_lock:
+        cached = _contexts.get(url)
+    if cached is not None and cached[0] == state:
+        return cached[1]
     current = taxonomy.current()
     keywords = (
         Keywords.of(current.keywords, current.custom)
         if current.keywords or current.custom
         else None
     )
-    return Context(current, keywords, corrections.current_model(keywords))
+    found = Context(current, keywords, corrections.current_model(keywords))
+    with _contexts_lock:
+        _contexts[url] = (state, found)
+    return found
 
 
 def is_considered(survey: Survey, score: int | None) -> bool:
