@@ -83,7 +83,9 @@ class AnswerTags:
 
 
 def get_answer_tags(answer_id: int) -> AnswerTags:
-    """The correction page of one text answer. Raises NotFound (no such answer, or no text)."""
+    """The correction page of one text answer. Raises NotFound (no such answer, no text,
+    or an anonymous survey's: one comment by id is a group of one, and ids follow
+    submission order)."""
     session = db.session()
     answer = session.get(Answer, answer_id)
     if answer is None or not (answer.text or "").strip():
@@ -92,7 +94,7 @@ def get_answer_tags(answer_id: int) -> AnswerTags:
     if response is None:  # pragma: no cover - an answer cascades with its response
         raise NotFound(_("No such comment."))
     survey = session.get(Survey, response.survey_id)
-    if survey is None:  # pragma: no cover - a response cascades with its survey
+    if survey is None or survey.anonymous:
         raise NotFound(_("No such comment."))
     hidden = taxonomy.hidden_codes()
     tags = list(

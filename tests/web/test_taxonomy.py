@@ -171,6 +171,17 @@ def test_a_comment_is_corrected_from_the_results_page(
     assert client.get("/answers/999999/tags").status_code == 404
 
 
+def test_comments_of_anonymous_surveys_are_not_corrected_one_by_one(
+    app: Flask, client: FlaskClient, login: Callable[..., object]
+) -> None:
+    login("editor")
+    survey = factories.gen_survey("enps", anonymous=True)
+    response = gen_tagged_response(survey, "Way too expensive", score=2)
+    answer_id = comment_of(response.id).id
+    assert client.get(f"/answers/{answer_id}/tags").status_code == 404
+    assert client.post(f"/answers/{answer_id}/tags", data={"tags": []}).status_code == 404
+
+
 def test_the_case_page_links_to_the_correction_of_its_comment(
     app: Flask, client: FlaskClient, login: Callable[..., object]
 ) -> None:
