@@ -13,6 +13,7 @@ from surveyapp.models.rollup import DailyRollup, RollupState
 from surveyapp.models.survey import Question, Survey
 from surveyapp.models.tagging import AnswerTag
 from surveyapp.models.user import ApiKey, User
+from surveyapp.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Alert",
@@ -37,5 +38,7 @@ __all__ = [
     "RollupState",
     "Survey",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]
