@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         limits,
         public,
         settings,
+        webhooks,
     )
 
     csrf = CSRFProtect(app)
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(contacts.bp)
     app.register_blueprint(distribution.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(webhooks.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(health.bp)
     # The API authenticates with keys, never with the session cookie: no CSRF token.

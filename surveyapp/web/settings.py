@@ -41,6 +41,12 @@ ACTION_LABELS = {
     "invitations.queued": _l("Invitations queued"),
     "api_key.created": _l("API key created"),
     "api_key.revoked": _l("API key revoked"),
+    "webhook.created": _l("Webhook created"),
+    "webhook.updated": _l("Webhook changed"),
+    "webhook.secret_rotated": _l("Webhook secret rotated"),
+    "webhook.deleted": _l("Webhook deleted"),
+    "webhook.test_sent": _l("Webhook test event sent"),
+    "webhook.replayed": _l("Webhook delivery replayed"),
 }
 ACTION_FILTERS = {
     "": _l("All actions"),
@@ -51,6 +57,7 @@ ACTION_FILTERS = {
     "contact": _l("Contact deletions"),
     "invitations": _l("Invitations"),
     "api_key": _l("API keys"),
+    "webhook": _l("Webhooks"),
 }
 
 
