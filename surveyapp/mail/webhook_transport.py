@@ -129,9 +129,8 @@ def address_problem(address: IPAddress) -> str | None:
     if isinstance(address, ipaddress.IPv6Address):
         embedded = _embedded_ipv4(address)
         if embedded is not None:
-            problem = address_problem(embedded)
-            if problem is not None:
-                return problem
+            # The IPv4 address is where the packets end up: it decides.
+            return address_problem(embedded)
     if address.is_unspecified:
         return "unspecified"
     if address.is_loopback:
@@ -140,10 +139,10 @@ def address_problem(address: IPAddress) -> str | None:
         return "link_local"
     if address.is_multicast:
         return "multicast"
-    if address.is_private:
-        return "private"
     if address.is_reserved:
         return "reserved"
+    if address.is_private:
+        return "private"
     if not address.is_global:
         # Shared address space (100.64.0.0/10), benchmarking and documentation ranges.
         return "reserved"
