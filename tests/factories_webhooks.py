@@ -120,7 +120,7 @@ def delivery_rows() -> list[tuple[WebhookDelivery, OutboxMessage]]:
             sa.select(WebhookDelivery, OutboxMessage)
             .join(OutboxMessage, OutboxMessage.id == WebhookDelivery.outbox_message_id)
             .order_by(WebhookDelivery.id)
-        ).tuples()
+        )
     ]
 
 
