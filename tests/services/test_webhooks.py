@@ -1,4 +1,4 @@
-"""Webhook events: queued in the change's transaction, to the right endpoints, with safe payloads."""
+"""Webhook events: queued in the change's transaction, for the right endpoints, safe payloads."""
 
 from __future__ import annotations
 
