@@ -1,4 +1,4 @@
-"""Settings → Webhooks: subscribe (secret shown once), bad input, edit, rotate, test, log, replay."""
+"""Settings → Webhooks: subscribe (secret shown once), bad input, edit, rotate, log, replay."""
 
 from __future__ import annotations
 
