@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 from flask import Flask
 
 from surveyapp import db
+from surveyapp.mail import webhook_transport
 from surveyapp.mail.worker import Worker
 from surveyapp.services import webhooks
 from tests import factories
@@ -291,3 +293,30 @@ def test_concurrent_workers_deliver_each_message_once(
         assert {message.status for _d, message in delivery_rows()} == {"sent"}
         db.session().close()
     app.extensions["surveyapp.engine"].dispose()
+
+
+def test_the_name_is_resolved_once_and_the_checked_address_is_used(
+    webhook_app: Flask, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A rebinding DNS: the first answer passes the check, later ones point elsewhere.
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "hooks.rebind.test":
+            lookups.append(host)
+            address = "127.0.0.1" if len(lookups) == 1 else "10.255.255.1"
+            return real(address, *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    url = f"http://hooks.rebind.test:{receiver.port}/in"
+    answer = webhook_transport.post(
+        url, b"{}", {}, allow_private=True, connect_timeout=1.0, read_timeout=1.0
+    )
+
+    # The connection went to the first (checked) answer; no second lookup was made.
+    assert answer.status == 200
+    assert lookups == ["hooks.rebind.test"]
+    [request] = receiver.requests
+    assert request.headers["host"] == f"hooks.rebind.test:{receiver.port}"
