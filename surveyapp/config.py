@@ -71,6 +71,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_RETRY_BASE_SECONDS": 60,
     "WEBHOOK_RETRY_CAP_SECONDS": 6 * 3600,
     "WEBHOOK_LOG_DAYS": 30,
+    # PEM file of the CAs that sign receivers' certificates (None: the system's CAs).
+    "WEBHOOK_CA_FILE": None,
     # Deliveries POSTed at once by one worker (one thread each).
     "WEBHOOK_CONNECTIONS": 4,
     # Argon2id parameters, a name from argon2.profiles.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import ssl
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -47,11 +49,13 @@ class Script:
 
 
 class Receiver:
-    """An HTTP server on 127.0.0.1 in a thread that records every POST."""
+    """An HTTP server on 127.0.0.1 in a thread that records every POST (HTTPS with ``tls``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[Received] = []
         self.script = Script()
+        # The TLS server names clients asked for (SNI).
+        self.server_names: list[str | None] = []
         self._lock = threading.Lock()
         receiver = self
 
@@ -85,6 +89,9 @@ class Receiver:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hooks/in?src=surveyapp"
+        if tls is not None:
+            tls.sni_callback = lambda _sock, name, _ctx: self.server_names.append(name)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self) -> None:
@@ -133,6 +140,30 @@ def make_webhooks_due() -> None:
         .values(next_attempt_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
     )
     session.commit()
+
+
+def make_certificates(folder: Path, hostname: str) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a server certificate for ``hostname`` (openssl): ca, cert, key."""
+    ca, ca_key = folder / "ca.pem", folder / "ca.key"
+    cert, key, request = folder / "server.pem", folder / "server.key", folder / "server.csr"
+    extensions = folder / "server.ext"
+    extensions.write_text(
+        f"subjectAltName=DNS:{hostname}\nbasicConstraints=CA:FALSE\n"
+        "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+        encoding="ascii",
+    )
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    commands = [
+        ["req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=Test CA",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        ["req", *ec, "-keyout", key, "-out", request, "-subj", f"/CN={hostname}"],
+        ["x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+         "-out", cert, "-days", "2", "-extfile", extensions],
+    ]  # fmt: skip
+    for command in commands:
+        subprocess.run(["openssl", *map(str, command)], check=True, capture_output=True)
+    return ca, cert, key
 
 
 def docs_snippet(language: str) -> str:

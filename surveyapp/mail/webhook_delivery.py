@@ -130,6 +130,7 @@ def _attempt(delivery: PreparedDelivery, config: Mapping[str, Any]) -> Attempt:
             allow_private=bool(config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"]),
             connect_timeout=float(config["WEBHOOK_CONNECT_TIMEOUT"]),
             read_timeout=float(config["WEBHOOK_READ_TIMEOUT"]),
+            ca_file=config.get("WEBHOOK_CA_FILE") or None,
         )
     except UnsafeUrl as exc:
         verdict = "retry" if exc.code == "unresolvable" else "failed"

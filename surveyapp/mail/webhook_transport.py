@@ -206,15 +206,17 @@ def post(
     allow_private: bool,
     connect_timeout: float,
     read_timeout: float,
+    ca_file: str | None = None,
 ) -> HttpAnswer:
     """POST ``body`` to ``url`` once, through the SSRF guard, without following redirects.
 
     ``read_timeout`` bounds every wait for the answer's bytes; only the first
-    EXCERPT_BYTES of the answer are read. Raises UnsafeUrl (refused target) or
+    EXCERPT_BYTES of the answer are read. HTTPS certificates are checked against
+    the system's CAs, or those of ``ca_file``. Raises UnsafeUrl (refused target) or
     DeliveryError (no answer).
     """
     target = resolve(url, allow_private=allow_private)
-    connection = _connection(target, connect_timeout, read_timeout)
+    connection = _connection(target, connect_timeout, read_timeout, ca_file)
     start = time.monotonic()
     try:
         connection.request(
@@ -299,9 +301,14 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS to a checked address; SNI and certificate checks use the URL's host."""
 
-    def __init__(self, target: Target, connect_timeout: float, read_timeout: float) -> None:
+    def __init__(
+        self, target: Target, connect_timeout: float, read_timeout: float, ca_file: str | None
+    ) -> None:
         super().__init__(
-            target.host, target.port, timeout=connect_timeout, context=ssl.create_default_context()
+            target.host,
+            target.port,
+            timeout=connect_timeout,
+            context=ssl.create_default_context(cafile=ca_file),
         )
         self._address = target.address
         self._read_timeout = read_timeout
@@ -313,8 +320,8 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
 
 def _connection(
-    target: Target, connect_timeout: float, read_timeout: float
+    target: Target, connect_timeout: float, read_timeout: float, ca_file: str | None
 ) -> http.client.HTTPConnection:
     if target.scheme == "https":
-        return _PinnedHTTPSConnection(target, connect_timeout, read_timeout)
+        return _PinnedHTTPSConnection(target, connect_timeout, read_timeout, ca_file)
     return _PinnedHTTPConnection(target, connect_timeout, read_timeout)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import socket
+import ssl
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +32,7 @@ from tests.factories_webhooks import (
     delivery_rows,
     docs_snippet,
     gen_endpoint,
+    make_certificates,
     make_webhooks_due,
 )
 
@@ -320,3 +324,46 @@ def test_the_name_is_resolved_once_and_the_checked_address_is_used(
     assert lookups == ["hooks.rebind.test"]
     [request] = receiver.requests
     assert request.headers["host"] == f"hooks.rebind.test:{receiver.port}"
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="the openssl command is missing")
+def test_https_connects_to_the_checked_address_with_the_hosts_sni_and_certificate(
+    webhook_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca, cert, key = make_certificates(tmp_path, "hooks.example.test")
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    server = Receiver(tls)
+    server.start()
+    real = socket.getaddrinfo
+
+    def local(host: str, *args: Any, **kwargs: Any) -> Any:
+        # Both names "resolve" to the test server.
+        if host in ("hooks.example.test", "other.example.test"):
+            host = "127.0.0.1"
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", local)
+    try:
+        endpoint, secret = gen_endpoint(f"https://hooks.example.test:{server.port}/in")
+        webhooks.send_test(endpoint.id)
+        webhook_app.config["WEBHOOK_CA_FILE"] = str(ca)
+
+        assert Worker(webhook_app).run_once().webhooks_delivered == 1
+        [request] = server.requests
+        assert server.server_names == ["hooks.example.test"]
+        assert request.headers["host"] == f"hooks.example.test:{server.port}"
+        assert _verify()(secret, request.headers, request.body)
+
+        # A certificate for another name, or from an unknown CA, is refused (and retried).
+        other, _secret = gen_endpoint(f"https://other.example.test:{server.port}/in")
+        webhooks.send_test(other.id)
+        assert Worker(webhook_app).run_once().webhooks_retried == 1
+        webhook_app.config["WEBHOOK_CA_FILE"] = None
+        webhooks.send_test(endpoint.id)
+        assert Worker(webhook_app).run_once().webhooks_retried == 1
+        errors = [message.last_error or "" for _d, message in delivery_rows()[1:]]
+        assert all(error.startswith("TLS error") for error in errors), errors
+        assert len(server.requests) == 1
+    finally:
+        server.stop()
