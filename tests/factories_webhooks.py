@@ -45,7 +45,7 @@ class Script:
     statuses: list[int] = field(default_factory=lambda: [200])
     delay: float = 0.0
     body: bytes = b'{"ok": true}'
-    location: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Receiver:
@@ -74,8 +74,8 @@ class Receiver:
                     time.sleep(script.delay)
                 try:
                     self.send_response(status)
-                    if script.location:
-                        self.send_header("Location", script.location)
+                    for name, value in script.headers.items():
+                        self.send_header(name, value)
                     self.send_header("Content-Length", str(len(script.body)))
                     self.end_headers()
                     self.wfile.write(script.body)

@@ -7,7 +7,8 @@ only do HTTP; reading the deliveries and recording the outcomes stay in the
 worker's thread and app context.
 
 Outcomes: a 2xx is delivered; a network error, a timeout, 408, 425, 429 or a
-5xx is tried again after ``webhooks.retry_delay`` until WEBHOOK_MAX_ATTEMPTS;
+5xx is tried again after ``webhooks.retry_delay`` (or the answer's longer
+Retry-After, up to the cap) until WEBHOOK_MAX_ATTEMPTS;
 any other status fails at once (see ``webhook_transport.classify``), and so
 does a URL the SSRF guard now refuses (its name may have been pointed at a
 private address since it was subscribed). A name that cannot be resolved is
@@ -16,8 +17,9 @@ retried: DNS outages pass.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +47,7 @@ class Attempt:
     excerpt: str | None = None
     duration_ms: int | None = None
     error: str | None = None
+    retry_after: int | None = None
 
 
 @dataclass
@@ -108,7 +111,7 @@ def deliver_batch(
                 message,
                 attempt.error or "failed",
                 max_attempts=int(config["WEBHOOK_MAX_ATTEMPTS"]),
-                backoff=webhooks.retry_delay,
+                backoff=_backoff(attempt.retry_after, float(config["WEBHOOK_RETRY_CAP_SECONDS"])),
             ):
                 counts.failed += 1
             else:
@@ -144,4 +147,18 @@ def _attempt(delivery: PreparedDelivery, config: Mapping[str, Any]) -> Attempt:
         error = f"HTTP {answer.status}"
         if 300 <= answer.status < 400:
             error += f": redirect to {answer.location or '?'} not followed"
-    return Attempt(verdict, answer.status, answer.excerpt, answer.duration_ms, error)
+    return Attempt(
+        verdict, answer.status, answer.excerpt, answer.duration_ms, error, answer.retry_after
+    )
+
+
+def _backoff(retry_after: int | None, cap_seconds: float) -> Callable[[int], dt.timedelta]:
+    """The usual backoff, or longer when the receiver asked for it (Retry-After), within the cap."""
+
+    def delay(attempts: int) -> dt.timedelta:
+        usual = webhooks.retry_delay(attempts)
+        if retry_after is None:
+            return usual
+        return max(usual, dt.timedelta(seconds=min(retry_after, cap_seconds)))
+
+    return delay

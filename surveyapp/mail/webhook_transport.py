@@ -96,6 +96,8 @@ class HttpAnswer:
     excerpt: str
     duration_ms: int
     location: str | None = None
+    # Seconds asked for by a Retry-After header in seconds (an HTTP date is ignored).
+    retry_after: int | None = None
 
 
 def new_secret() -> str:
@@ -244,6 +246,7 @@ def post(
         excerpt=excerpt.decode("utf-8", "replace"),
         duration_ms=round((time.monotonic() - start) * 1000),
         location=answer.getheader("Location"),
+        retry_after=_seconds(answer.getheader("Retry-After")),
     )
 
 
@@ -265,6 +268,16 @@ def classify(status: int) -> str:
     if status in (408, 425, 429) or status >= 500:
         return "retry"
     return "failed"
+
+
+def _seconds(value: str | None) -> int | None:
+    """A Retry-After given in seconds, or None.
+
+    >>> [_seconds(v) for v in ("120", " 5 ", "-1", "Wed, 21 Oct 2026 07:28:00 GMT", None)]
+    [120, 5, None, None, None]
+    """
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def _address(text: str) -> IPAddress:

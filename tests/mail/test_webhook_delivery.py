@@ -164,17 +164,26 @@ def test_a_4xx_fails_at_once(webhook_app: Flask, receiver: Receiver, status: int
     assert len(receiver.requests) == 1
 
 
-def test_429_is_retried(webhook_app: Flask, receiver: Receiver) -> None:
-    receiver.script = Script(statuses=[429, 204])
+def test_429_is_retried_after_the_delay_the_receiver_asks_for(
+    webhook_app: Flask, receiver: Receiver
+) -> None:
+    receiver.script = Script(statuses=[429, 204], headers={"Retry-After": "600"})
     endpoint, _secret = gen_endpoint(receiver.url)
     webhooks.send_test(endpoint.id)
+    before = dt.datetime.now(dt.UTC)
     assert Worker(webhook_app).run_once().webhooks_retried == 1
+    [(_delivery, message)] = delivery_rows()
+    # Retry-After: 600 beats the 60 s backoff.
+    wait = message.next_attempt_at - before
+    assert dt.timedelta(seconds=599) <= wait <= dt.timedelta(seconds=605)
     make_webhooks_due()
     assert Worker(webhook_app).run_once().webhooks_delivered == 1
 
 
 def test_a_redirect_is_not_followed(webhook_app: Flask, receiver: Receiver) -> None:
-    receiver.script = Script(statuses=[302], location="http://169.254.169.254/latest/meta-data/")
+    receiver.script = Script(
+        statuses=[302], headers={"Location": "http://169.254.169.254/latest/meta-data/"}
+    )
     endpoint, _secret = gen_endpoint(receiver.url)
     webhooks.send_test(endpoint.id)
 
