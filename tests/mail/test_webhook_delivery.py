@@ -20,7 +20,7 @@ from flask import Flask
 from surveyapp import db
 from surveyapp.mail import webhook_transport
 from surveyapp.mail.worker import Worker
-from surveyapp.services import webhooks
+from surveyapp.services import invitations, webhooks
 from tests import factories
 from tests.conftest import make_test_app
 from tests.factories_distribution import free_port
@@ -376,3 +376,21 @@ def test_https_connects_to_the_checked_address_with_the_hosts_sni_and_certificat
         assert len(server.requests) == 1
     finally:
         server.stop()
+
+
+def test_a_mail_outage_does_not_hold_webhooks_back(database_url: str, receiver: Receiver) -> None:
+    app = make_test_app(
+        database_url, **WEBHOOK_TEST_CONFIG, MAIL_URL=f"smtp://127.0.0.1:{free_port()}"
+    )
+    with app.app_context():
+        survey = factories.gen_survey("nps")
+        invitations.invite_contacts(survey.id, contact_ids=[factories.gen_contact().id])
+        endpoint, _secret = gen_endpoint(receiver.url)
+        webhooks.send_test(endpoint.id)
+
+        result = Worker(app).run_once()
+
+        assert result.unavailable and result.sent == 0
+        assert result.webhooks_delivered == 1 and len(receiver.requests) == 1
+        db.session().close()
+    app.extensions["surveyapp.engine"].dispose()
