@@ -384,6 +384,8 @@ def invitation_failed(invitation_id: int, reason: str, now: dt.datetime) -> int:
     if row is None:
         return 0
     endpoints = _subscribers(["invitation.failed"], row.survey_id)
+    if not endpoints:
+        return 0
     payload = _envelope(
         "invitation.failed",
         now,
