@@ -60,6 +60,21 @@ DEFAULTS: dict[str, Any] = {
     # Instant alerts wait this long for others to batch with; digests go out at this hour (UTC).
     "ALERT_BATCH_SECONDS": 45,
     "ALERT_DIGEST_HOUR": 8,
+    # Webhooks (docs/webhooks.md): private, loopback and link-local targets are refused
+    # unless allowed here (an intranet receiver); timeouts in seconds; a delivery is given
+    # up after WEBHOOK_MAX_ATTEMPTS tries spaced base × 2^n seconds, capped; the worker
+    # deletes finished deliveries older than WEBHOOK_LOG_DAYS.
+    "WEBHOOK_ALLOW_PRIVATE_NETWORKS": False,
+    "WEBHOOK_CONNECT_TIMEOUT": 5.0,
+    "WEBHOOK_READ_TIMEOUT": 10.0,
+    "WEBHOOK_MAX_ATTEMPTS": 12,
+    "WEBHOOK_RETRY_BASE_SECONDS": 60,
+    "WEBHOOK_RETRY_CAP_SECONDS": 6 * 3600,
+    "WEBHOOK_LOG_DAYS": 30,
+    # PEM file of the CAs that sign receivers' certificates (None: the system's CAs).
+    "WEBHOOK_CA_FILE": None,
+    # Deliveries POSTed at once by one worker (one thread each).
+    "WEBHOOK_CONNECTIONS": 4,
     # Argon2id parameters, a name from argon2.profiles.
     "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
 }

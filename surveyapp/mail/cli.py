@@ -34,7 +34,7 @@ __all__ = ["worker_command"]
 )
 @with_appcontext
 def worker_command(once: bool, interval: float, batch_size: int) -> None:
-    """Send the outbox (invitations, reminders) until stopped."""
+    """Send the outbox (invitations, reminders, alerts, webhooks) until stopped."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         settings = parse_mail_url(app.config["MAIL_URL"])

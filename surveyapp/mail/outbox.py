@@ -16,7 +16,7 @@ again; such a message may then be sent twice, the price of never losing one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ import sqlalchemy.orm as so
 from surveyapp import db
 from surveyapp.models import Invitation, OutboxMessage, utcnow
 from surveyapp.models.base import UTCDateTime
+from surveyapp.services import webhooks
 
 __all__ = [
     "BACKOFF_BASE_SECONDS",
@@ -127,16 +128,20 @@ def claim(
     owner: str,
     limit: int,
     *,
+    kinds: Collection[str] | None = None,
     lease_seconds: int = DEFAULT_LEASE_SECONDS,
     now: dt.datetime | None = None,
 ) -> list[ClaimedMessage]:
-    """Take up to ``limit`` due messages for ``owner`` and commit the lease; oldest first."""
+    """Take up to ``limit`` due messages (of ``kinds`` when given) for ``owner`` and commit
+    the lease; oldest first."""
     now = now or utcnow()
     session = _write_session()
     due = sa.or_(
         sa.and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
         sa.and_(OutboxMessage.status == "sending", OutboxMessage.lease_expires_at < now),
     )
+    if kinds is not None:
+        due = sa.and_(OutboxMessage.kind.in_(list(kinds)), due)
     lease = {
         "status": "sending",
         "lease_owner": owner,
@@ -238,9 +243,11 @@ def retry_later(
     reason: str,
     *,
     max_attempts: int,
+    backoff: Callable[[int], dt.timedelta] = backoff_delay,
     now: dt.datetime | None = None,
 ) -> bool:
-    """Count a failed try and schedule the next with backoff; give up after ``max_attempts``.
+    """Count a failed try and schedule the next after ``backoff(attempts)``; give up after
+    ``max_attempts``.
 
     Returns True when the message was given up (and its invitation marked failed).
     """
@@ -258,7 +265,7 @@ def retry_later(
         .values(
             status="pending",
             attempts=attempts,
-            next_attempt_at=now + backoff_delay(attempts),
+            next_attempt_at=now + backoff(attempts),
             last_error=reason,
             lease_owner=None,
             lease_expires_at=None,
@@ -338,12 +345,20 @@ def release(owner: str, messages: Sequence[ClaimedMessage]) -> None:
 
 def _fail_invitation(invitation_id: int, reason: str, now: dt.datetime) -> None:
     # An invitation already opened or answered keeps that status: its link worked.
-    db.session().execute(
-        sa.update(Invitation)
-        .where(Invitation.id == invitation_id, Invitation.status.in_(("queued", "sent")))
-        .values(status="failed", failed_at=now, failure_reason=reason[:1000])
-        .execution_options(synchronize_session=False)
+    failed = (
+        db.session()
+        .execute(
+            sa.update(Invitation)
+            .where(Invitation.id == invitation_id, Invitation.status.in_(("queued", "sent")))
+            .values(status="failed", failed_at=now, failure_reason=reason[:1000])
+            .returning(Invitation.id)
+            .execution_options(synchronize_session=False)
+        )
+        .first()
     )
+    if failed is not None:
+        # In the same transaction as the failure, like every webhook event.
+        webhooks.invitation_failed(invitation_id, reason[:1000], now)
 
 
 def _write_session() -> so.Session:

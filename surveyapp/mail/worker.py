@@ -7,6 +7,9 @@ try, so an outage delays mail but loses none and uses up no message's attempts.
 Messages sent are recorded once per batch: a worker killed in the middle of a
 batch leaves its lease to expire, and those messages are sent again.
 
+Webhooks are claimed and delivered after the emails, by their own code
+(mail/webhook_delivery.py), so a mail outage does not hold them back.
+
 A batch goes out over ``SMTP_CONNECTIONS`` connections, one thread each; the
 threads only talk SMTP. Building the emails and every database write stay in
 the worker's own thread and app context.
@@ -23,12 +26,13 @@ import queue
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
 
-from surveyapp.mail import compose, outbox
+from surveyapp.mail import compose, outbox, webhook_delivery
 from surveyapp.mail.outbox import ClaimedMessage
 from surveyapp.mail.transport import (
     OutgoingEmail,
@@ -40,7 +44,8 @@ from surveyapp.mail.transport import (
     make_transport,
 )
 from surveyapp.models import Invitation, utcnow
-from surveyapp.services import alerts, invitations, pulses, reminders, retagging
+from surveyapp.models.outbox import OUTBOX_KINDS
+from surveyapp.services import alerts, invitations, pulses, reminders, retagging, webhooks
 
 __all__ = ["DEFAULT_CONNECTIONS", "MAX_IDLE_SECONDS", "CycleResult", "Worker"]
 
@@ -50,6 +55,9 @@ MAX_IDLE_SECONDS = 300.0
 # SMTP connections a batch is sent over at once (config SMTP_CONNECTIONS): one connection
 # spends most of its time waiting for the server's replies.
 DEFAULT_CONNECTIONS = 3
+# Webhooks have their own claim (mail/webhook_delivery.py); these kinds are emails.
+EMAIL_KINDS = tuple(kind for kind in OUTBOX_KINDS if kind != "webhook")
+PRUNE_INTERVAL_SECONDS = 3600.0
 
 
 @dataclass
@@ -64,6 +72,10 @@ class CycleResult:
     waves_opened: int = 0
     alerts_queued: int = 0
     retagged: int = 0
+    webhooks_delivered: int = 0
+    webhooks_retried: int = 0
+    webhooks_failed: int = 0
+    webhooks_cancelled: int = 0
     # True when the mail server could not be reached: the rest waits for the next cycle.
     unavailable: bool = False
 
@@ -71,7 +83,9 @@ class CycleResult:
         text = (
             f"sent {self.sent}, retried {self.retried}, failed {self.failed}, "
             f"cancelled {self.cancelled}, reminders queued {self.reminders_queued}, "
-            f"pulse waves opened {self.waves_opened}, alert emails queued {self.alerts_queued}"
+            f"pulse waves opened {self.waves_opened}, alert emails queued {self.alerts_queued}, "
+            f"webhooks delivered {self.webhooks_delivered}, retried {self.webhooks_retried}, "
+            f"failed {self.webhooks_failed}, cancelled {self.webhooks_cancelled}"
         )
         if self.retagged:
             text += f", answers re-tagged {self.retagged}"
@@ -92,6 +106,7 @@ class Worker:
         self.batch_size = batch_size
         self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
         self._emails = compose.EmailBuilder()
+        self._pruned_at: float | None = None
         self._transport_factory = transport_factory or (
             lambda: make_transport(app.config["MAIL_URL"], app.logger)
         )
@@ -109,12 +124,28 @@ class Worker:
             result.alerts_queued = alerts.queue_due_alerts()
             max_attempts = int(self.app.config["OUTBOX_MAX_ATTEMPTS"])
             while not result.unavailable:
-                batch = outbox.claim(self.owner, self.batch_size)
+                batch = outbox.claim(self.owner, self.batch_size, kinds=EMAIL_KINDS)
                 if not batch:
                     break
                 self._send_batch(batch, result, max_attempts)
+            self._deliver_webhooks(result)
             result.retagged = retagging.work(self.owner)
         return result
+
+    def _deliver_webhooks(self, result: CycleResult) -> None:
+        """Deliver every due webhook, then prune the delivery log (at most once an hour)."""
+        config = self.app.config
+        limit = max(1, int(config["WEBHOOK_CONNECTIONS"])) * webhook_delivery.BATCH_PER_CONNECTION
+        while batch := outbox.claim(self.owner, limit, kinds=("webhook",)):
+            counts = webhook_delivery.deliver_batch(self.owner, batch, config)
+            result.webhooks_delivered += counts.delivered
+            result.webhooks_retried += counts.retried
+            result.webhooks_failed += counts.failed
+            result.webhooks_cancelled += counts.cancelled
+        now = time.monotonic()
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_INTERVAL_SECONDS:
+            webhooks.prune_deliveries()
+            self._pruned_at = now
 
     def run(self, *, interval: float = 5.0, stop: threading.Event | None = None) -> None:
         """Run cycles every ``interval`` seconds until ``stop`` is set (backing off on failures)."""
@@ -136,6 +167,10 @@ class Worker:
                         result.cancelled,
                         result.waves_opened,
                         result.retagged,
+                        result.webhooks_delivered,
+                        result.webhooks_retried,
+                        result.webhooks_failed,
+                        result.webhooks_cancelled,
                     )
                 ):
                     logger.info("Outbox: %s", result)

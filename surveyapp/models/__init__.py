@@ -14,6 +14,7 @@ from surveyapp.models.survey import Question, Survey
 from surveyapp.models.tagging import AnswerTag
 from surveyapp.models.taxonomy import ReasonKeyword, ReasonTag, RetagJob, TagCorrection
 from surveyapp.models.user import ApiKey, User
+from surveyapp.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Alert",
@@ -42,5 +43,7 @@ __all__ = [
     "Survey",
     "TagCorrection",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

@@ -36,7 +36,7 @@ from surveyapp.models import (
     Survey,
     utcnow,
 )
-from surveyapp.services import cases, pulses, tagging
+from surveyapp.services import cases, pulses, tagging, webhooks
 from surveyapp.services.contact_csv import ATTRIBUTE_KEY_PATTERN, MAX_VALUE_LENGTH, clean_email
 from surveyapp.services.errors import Conflict, Gone, InvalidInput, NotFound
 
@@ -374,6 +374,7 @@ def _write(
     now = utcnow()
     stamp = _stamp(survey, now)
     response = _locate(survey, invitation, submission_key)
+    created = response is None
     if response is None:
         if _answered_elsewhere(survey, invitation):
             raise Conflict(_("This invitation has already been answered."))
@@ -435,7 +436,9 @@ def _write(
     # Reason tags and sentiment are stored with the answers, so dashboards only aggregate.
     tagging.tag_response(survey, response)
     # A detractor, a low CSAT or a cancellation opens a case and its alerts in this transaction.
-    cases.open_case_for(survey, response)
+    case = cases.open_case_for(survey, response)
+    # Webhooks are queued in this transaction too: none for a change that is rolled back.
+    webhooks.response_saved(survey, response, created=created, case=case)
     return response
 
 
@@ -615,8 +618,9 @@ def submit_api_response(
         tagging.tag_response(survey, response)
         if created_at is None:
             # A live answer from another system is followed up like any other; imported
-            # history is not (alerts about last year's answers would be noise).
-            cases.open_case_for(survey, response)
+            # history is not (alerts and webhooks about last year's answers would be noise).
+            case = cases.open_case_for(survey, response)
+            webhooks.response_saved(survey, response, created=True, case=case)
         session.commit()
     except sa.exc.IntegrityError as exc:
         session.rollback()

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         public,
         settings,
         taxonomy,
+        webhooks,
     )
 
     csrf = CSRFProtect(app)
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(contacts.bp)
     app.register_blueprint(distribution.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(webhooks.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(taxonomy.bp)
     app.register_blueprint(health.bp)

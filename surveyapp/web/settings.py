@@ -50,6 +50,12 @@ ACTION_LABELS = {
     "reason.restored": _l("Reason restored"),
     "reason.corrected": _l("Comment reasons corrected"),
     "reason.retag_queued": _l("Re-tag of history queued"),
+    "webhook.created": _l("Webhook created"),
+    "webhook.updated": _l("Webhook changed"),
+    "webhook.secret_rotated": _l("Webhook secret rotated"),
+    "webhook.deleted": _l("Webhook deleted"),
+    "webhook.test_sent": _l("Webhook test event sent"),
+    "webhook.replayed": _l("Webhook delivery replayed"),
 }
 ACTION_FILTERS = {
     "": _l("All actions"),
@@ -61,6 +67,7 @@ ACTION_FILTERS = {
     "invitations": _l("Invitations"),
     "api_key": _l("API keys"),
     "reason": _l("Reasons"),
+    "webhook": _l("Webhooks"),
 }
 
 

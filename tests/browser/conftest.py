@@ -377,6 +377,7 @@ STAFF_PAGES = {
     "users": "/users",
     "api-keys": "/settings/api-keys",
     "audit": "/settings/audit",
+    "webhooks": "/settings/webhooks",
     "cases": "/cases",
     "retention": "/retention",
     "alerts": "/cases/alerts",

@@ -191,7 +191,34 @@ def document(app: Flask) -> dict[str, Any]:
                 "schemas": {"Error": schemas.ERROR},
             },
             "paths": paths,
+            "webhooks": _webhooks(),
         }
+
+
+def _webhooks() -> dict[str, Any]:
+    """The events POSTed to subscribed URLs (Settings → Webhooks; docs/webhooks.md)."""
+    headers = [
+        {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+        for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+    ]
+    return {
+        name: {
+            "post": {
+                "summary": str(summary),
+                "description": str(
+                    _l(
+                        "Signed with the endpoint's secret (Standard Webhooks). Answer 2xx; "
+                        "408, 425, 429, 5xx and no answer are retried with backoff, any other "
+                        "status fails the delivery at once."
+                    )
+                ),
+                "parameters": headers,
+                "requestBody": {"required": True, "content": {JSON: {"schema": schema}}},
+                "responses": {"2XX": {"description": str(_l("Received."))}},
+            }
+        }
+        for name, (summary, schema) in schemas.WEBHOOKS.items()
+    }
 
 
 def _path_param(name: str, converter: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from surveyapp.models.response import CHANNELS
 from surveyapp.models.survey import KINDS, QUESTION_TYPES, STATUSES
@@ -45,8 +46,10 @@ __all__ = [
     "SURVEY_CREATE",
     "SURVEY_LIST",
     "SURVEY_PATCH",
+    "WEBHOOKS",
     "parse_datetime",
     "validate",
+    "webhook_body",
 ]
 
 # Ids are 32-bit integers on every database; larger ones cannot exist.
@@ -393,6 +396,94 @@ METRICS = obj(
     },
     ["survey_id", "interval", "rows"],
 )
+
+
+# ---- Webhook payloads (docs/webhooks.md), published under "webhooks" in the document ----------
+
+WEBHOOK_CONTACT = obj(
+    {"id": identifier(), "email": {"type": "string"}, "name": {"type": "string"}},
+    ["id", "email", "name"],
+)
+WEBHOOK_RESPONSE = obj(
+    {
+        **RESPONSE["properties"],
+        "survey_id": identifier(),
+        "contact": nullable(WEBHOOK_CONTACT),
+    },
+    [*RESPONSE["required"], "survey_id", "contact"],
+)
+WEBHOOK_ANONYMOUS_RESPONSE = obj(
+    {
+        "survey_id": identifier(),
+        "anonymous": {"type": "boolean", "enum": [True]},
+        "date": {"type": "string", "pattern": ISO_DATE},
+    },
+    ["survey_id", "anonymous", "date"],
+)
+WEBHOOK_INVITATION_FAILED = obj(
+    {
+        "invitation_id": identifier(),
+        "survey_id": identifier(),
+        "contact_id": identifier(),
+        "email": {"type": "string"},
+        "reason": {"type": "string"},
+        "failed_at": DATE_TIME,
+    },
+    ["invitation_id", "survey_id", "contact_id", "email", "reason", "failed_at"],
+)
+WEBHOOK_ALERT = obj(
+    {
+        "case_id": identifier(),
+        "reason": {"type": "string", "enum": ["detractor", "low_csat", "cancellation"]},
+        "survey_id": identifier(),
+        "response_id": identifier(),
+        "score": nullable({"type": "integer"}),
+        "contact": nullable(WEBHOOK_CONTACT),
+        "comment": nullable({"type": "string"}),
+        "url": {"type": "string"},
+    },
+    ["case_id", "reason", "survey_id", "response_id", "score", "contact", "comment", "url"],
+)
+WEBHOOK_TEST = obj(
+    {"endpoint_id": identifier(), "message": {"type": "string"}}, ["endpoint_id", "message"]
+)
+
+
+def webhook_body(event: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a webhook body: ``{"type": event, "timestamp", "data"}``."""
+    return obj(
+        {"type": {"type": "string", "enum": [event]}, "timestamp": DATE_TIME, "data": data},
+        ["type", "timestamp", "data"],
+    )
+
+
+# Name in the document -> (what it reports, its body schema).
+WEBHOOKS: dict[str, tuple[Any, dict[str, Any]]] = {
+    "response.created": (
+        _l("A response arrived"),
+        webhook_body("response.created", WEBHOOK_RESPONSE),
+    ),
+    "response.created (anonymous survey)": (
+        _l("An anonymous survey got a response that day (sent after the day ends, no content)"),
+        webhook_body("response.created", WEBHOOK_ANONYMOUS_RESPONSE),
+    ),
+    "response.updated": (
+        _l("A response was changed (never for anonymous surveys)"),
+        webhook_body("response.updated", WEBHOOK_RESPONSE),
+    ),
+    "invitation.failed": (
+        _l("An invitation email could not be delivered"),
+        webhook_body("invitation.failed", WEBHOOK_INVITATION_FAILED),
+    ),
+    "alert.created": (
+        _l("A detractor, a low CSAT or a cancellation opened a follow-up case"),
+        webhook_body("alert.created", WEBHOOK_ALERT),
+    ),
+    "webhook.test": (
+        _l("The test event sent from Settings → Webhooks"),
+        webhook_body("webhook.test", WEBHOOK_TEST),
+    ),
+}
 
 
 def parse_datetime(value: str, *, assume_utc: bool = True) -> dt.datetime | None:
