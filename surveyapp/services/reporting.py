@@ -12,8 +12,11 @@ per-period functions: ``metrics_by_period``, ``dashboard``, ``overview``).
 
 The per-period functions read the daily rollups (``services.rollups``) rather
 than the responses, and pass every group they are about to report through
-``analytics.suppression.withheld_groups`` (the one gate of PRODUCT.md §
-Anonymity) before any number leaves this module.
+``services.anonymity`` (the one gate of PRODUCT.md § Anonymity: the
+survey's threshold k, complementary suppression) before any number leaves
+this module. An anonymous survey's answers are reported by release block
+(``anonymity.released``): today's answers and an unfinished block of fewer
+than k answers wait, so no report differs from another by one person.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from surveyapp import db
@@ -49,7 +51,7 @@ from surveyapp.analytics.periods import (
     time_zone,
 )
 from surveyapp.analytics.significance import Change, change_significance
-from surveyapp.analytics.suppression import check_k, is_withheld, withheld_groups
+from surveyapp.analytics.suppression import is_withheld, withheld_groups
 from surveyapp.models import (
     Answer,
     AttributeDefinition,
@@ -59,7 +61,7 @@ from surveyapp.models import (
     Survey,
     utcnow,
 )
-from surveyapp.services import rollups, surveys
+from surveyapp.services import anonymity, org_chart, rollups, surveys
 from surveyapp.services.errors import InvalidInput
 
 __all__ = [
@@ -81,6 +83,8 @@ __all__ = [
     "metrics_by_period",
     "overview",
     "parse_metrics_query",
+    "nested_totals",
+    "released_until",
     "reporting_threshold",
     "response_count",
     "score_histogram",
@@ -143,9 +147,9 @@ class SurveyResults:
         return self.survey.main_question
 
 
-def reporting_threshold() -> int:
-    """The anonymity threshold k (``REPORTING_THRESHOLD``, default 5); raises AnalyticsError < 3."""
-    return check_k(int(current_app.config["REPORTING_THRESHOLD"]))
+def reporting_threshold(survey: Survey | None = None) -> int:
+    """The anonymity threshold k of ``survey`` (``anonymity.reporting_k``); AnalyticsError < 3."""
+    return anonymity.reporting_k(survey)
 
 
 def _in_period(
@@ -287,7 +291,9 @@ def survey_results(
     Raises NotFound for an unknown survey.
     """
     survey = surveys.get_survey(survey_id)
-    k = reporting_threshold()
+    k = reporting_threshold(survey)
+    if survey.anonymous:
+        end = released_until(survey, end)
     n, histogram = _counts_by_score(survey.id, start, end)
     if survey.anonymous and is_withheld(n, k=k):
         return SurveyResults(survey=survey, k=k, withheld=True)
@@ -562,17 +568,90 @@ class SegmentScore:
     score: GroupScore
 
 
+# Anonymous surveys' release blocks are counted from their very first answer.
+_BEGINNING = dt.date(1970, 1, 1)
+
+
+def _read_days(
+    survey_ids: Sequence[int], first: dt.date, end: dt.date, key: str, value: str | None
+) -> dict[int, list[rollups.DayCounts]]:
+    """Rolled-up days, or the raw responses while the rollups are in another time zone."""
+    if not survey_ids:
+        return {}
+    if rollups.rollups_usable():
+        return rollups.daily_counts(survey_ids, first, end, key, value)
+    return rollups.raw_daily_counts(survey_ids, first, end, key, value)
+
+
 def _daily(
-    survey_ids: Sequence[int],
+    chosen: Sequence[Survey],
     first: dt.date,
     end: dt.date,
     key: str = "",
     value: str | None = None,
 ) -> dict[int, list[rollups.DayCounts]]:
-    """Rolled-up days, or the raw responses while the rollups are in another time zone."""
-    if rollups.rollups_usable():
-        return rollups.daily_counts(survey_ids, first, end, key, value)
-    return rollups.raw_daily_counts(survey_ids, first, end, key, value)
+    """Per survey, its days in ``[first, end)``; an anonymous survey's as released.
+
+    An anonymous survey's answers count on the day their release block ends
+    (``anonymity.released``): the range selects whole blocks, never a part of one.
+    """
+    named = [survey.id for survey in chosen if not survey.anonymous]
+    result = _read_days(named, first, end, key, value)
+    hidden = [survey for survey in chosen if survey.anonymous]
+    everything = _read_days([survey.id for survey in hidden], _BEGINNING, today(), key, value)
+    for survey in hidden:
+        result[survey.id] = [
+            row
+            for row in anonymity.released(survey, everything[survey.id])
+            if first <= row[1] < end
+        ]
+    return result
+
+
+def _answer_window(
+    survey: Survey, query: MetricsQuery, key: str, tz: dt.tzinfo
+) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC range of the single answers (comments, other questions) a report may read.
+
+    For an anonymous survey, exactly the answers of the blocks released in the range.
+    """
+    if not survey.anonymous:
+        return day_bounds(query.start, tz)[0], day_bounds(query.end, tz)[0]
+    days = _read_days([survey.id], _BEGINNING, today(), key, query.value if key else None)
+    window = anonymity.release_window(survey, days[survey.id], query.start, query.end)
+    if window is None:
+        moment = day_bounds(query.start, tz)[0]
+        return moment, moment
+    return day_bounds(window[0], tz)[0], day_bounds(window[1] + dt.timedelta(days=1), tz)[0]
+
+
+def released_until(survey: Survey, end: dt.datetime | None) -> dt.datetime:
+    """``end``, or earlier: the start of an anonymous survey's first unreleased day."""
+    tz = _tz()
+    days = _read_days([survey.id], _BEGINNING, today(), "", None)[survey.id]
+    window = anonymity.release_window(survey, days, _BEGINNING, today())
+    cutoff = (
+        day_bounds(window[1] + dt.timedelta(days=1), tz)[0]
+        if window is not None
+        else day_bounds(_BEGINNING, tz)[0]
+    )
+    return cutoff if end is None else min(end, cutoff)
+
+
+def nested_totals(key: str | None, counts: Mapping[str, int]) -> list[list[str]]:
+    """The groups of a breakdown by ``key`` whose sums other pages show.
+
+    A breakdown by team is nested in the departments of the org chart: each
+    department's total is shown by the department breakdown, so a withheld
+    team must not follow from its department minus its other teams.
+    """
+    if key != org_chart.TEAM_ATTRIBUTE:
+        return []
+    departments: dict[str, list[str]] = {}
+    for team, department in org_chart.team_departments().items():
+        if team in counts and department:
+            departments.setdefault(department, []).append(team)
+    return list(departments.values())
 
 
 def _add(target: dict[int, int], histogram: Mapping[int, int]) -> None:
@@ -642,10 +721,10 @@ def metrics_by_period(
     survey = surveys.get_survey(survey_id)
     query = parse_metrics_query(interval, start, end, segment)
     main = survey.main_question
-    k = reporting_threshold()
+    k = reporting_threshold(survey)
     starts = period_starts(query.start, query.end, query.interval)
     key = query.segment or ""
-    days = _daily([survey.id], query.start, query.end, key)[survey.id]
+    days = _daily([survey], query.start, query.end, key)[survey.id]
     groups = _by_period(days, query.interval)
     withheld = _withheld_periods(survey, k, starts, groups, segmented=bool(query.segment))
     values = sorted({value for value, _day in groups}) if query.segment else [""]
@@ -670,14 +749,17 @@ def _withheld_periods(
     if not segmented:
         counts = {("", start): groups.get(("", start), (0, {}))[0] for start in starts}
         return withheld_groups(counts, anonymous=survey.anonymous, k=k, total=sum(counts.values()))
-    withheld: set[tuple[str, dt.date]] = set()
     values = sorted({value for value, _day in groups})
-    for start in starts:
-        counts = {(value, start): groups.get((value, start), (0, {}))[0] for value in values}
-        withheld |= withheld_groups(
-            counts, anonymous=survey.anonymous, k=k, total=sum(counts.values())
-        )
-    return withheld
+    counts = {
+        (value, start): groups.get((value, start), (0, {}))[0]
+        for value in values
+        for start in starts
+    }
+    # Each period's total over the values is shown, and each value's total over the
+    # periods is shown by the segment breakdown: both must not give a withheld cell away.
+    periods = [[(value, start) for value in values] for start in starts]
+    values_over_time = [[(value, start) for start in starts] for value in values]
+    return anonymity.withheld(survey, counts, totals=[*periods, *values_over_time])
 
 
 def _api_row(start: dt.date, segment: str | None, score: GroupScore) -> dict[str, Any]:
@@ -735,6 +817,9 @@ class Dashboard:
     questions: list[QuestionStats]
     delivered: int | None
     response_rate: float | None
+    # The UTC range of the single answers the report covers (comments, reasons):
+    # for an anonymous survey, exactly its released blocks.
+    window: tuple[dt.datetime, dt.datetime] | None = None
 
 
 def dashboard(
@@ -745,12 +830,12 @@ def dashboard(
     Raises NotFound for an unknown survey.
     """
     survey = surveys.get_survey(survey_id)
-    k = reporting_threshold()
+    k = reporting_threshold(survey)
     main = survey.main_question
     tz = _tz()
     starts = period_starts(query.start, query.end, query.interval)
     filter_key = query.segment if query.value is not None else None
-    days = _daily([survey.id], query.start, query.end, filter_key or "", query.value)[survey.id]
+    days = _daily([survey], query.start, query.end, filter_key or "", query.value)[survey.id]
     totals = _totals(days)
     responses, histogram = totals.get(query.value or "", (0, {}))
     overall_withheld = bool(withheld_groups({"all": responses}, anonymous=survey.anonymous, k=k))
@@ -759,8 +844,7 @@ def dashboard(
     counts = {(value, start): groups.get((value, start), (0, {}))[0] for start in starts}
     withheld = withheld_groups(counts, anonymous=survey.anonymous, k=k, total=responses)
     total = _group_score(main, responses, histogram, overall_withheld)
-    utc_start = day_bounds(query.start, tz)[0]
-    utc_end = day_bounds(query.end, tz)[0]
+    utc_start, utc_end = _answer_window(survey, query, filter_key or "", tz)
     segment = (query.segment, query.value) if filter_key and query.value is not None else None
 
     if overall_withheld:
@@ -814,6 +898,7 @@ def dashboard(
         questions=[q for q in questions if main is None or q.question.id != main.id],
         delivered=delivered,
         response_rate=100 * answered / delivered if delivered else None,
+        window=(utc_start, utc_end),
     )
 
 
@@ -821,13 +906,11 @@ def _segments(
     survey: Survey, main: Question | None, k: int, query: MetricsQuery
 ) -> list[SegmentScore]:
     assert query.segment is not None
-    days = _daily([survey.id], query.start, query.end, query.segment)[survey.id]
+    days = _daily([survey], query.start, query.end, query.segment)[survey.id]
     totals = _totals(days)
-    withheld = withheld_groups(
-        {value: n for value, (n, _h) in totals.items()},
-        anonymous=survey.anonymous,
-        k=k,
-        total=sum(n for n, _h in totals.values()),
+    counts = {value: n for value, (n, _h) in totals.items()}
+    withheld = anonymity.withheld(
+        survey, counts, total=sum(counts.values()), totals=nested_totals(query.segment, counts)
     )
     rows = [
         SegmentScore(value=value, score=_group_score(main, n, histogram, value in withheld))
@@ -962,12 +1045,11 @@ def overview(days: int = 30) -> list[OverviewRow]:
     )
     if not active:
         return []
-    k = reporting_threshold()
     tz = _tz()
     end = today() + dt.timedelta(days=1)
     middle = end - dt.timedelta(days=days)
     first = middle - dt.timedelta(days=days)
-    daily = _daily([survey.id for survey in active], first, end)
+    daily = _daily(active, first, end)
     utc_middle = day_bounds(middle, tz)[0]
     utc_end = day_bounds(end, tz)[0]
     delivered = _delivered_by_survey([survey.id for survey in active], utc_middle, utc_end)
@@ -979,9 +1061,7 @@ def overview(days: int = 30) -> list[OverviewRow]:
             responses, merged = windows[day >= middle]
             _add(merged, histogram)
             windows[day >= middle] = (responses + n, merged)
-        hidden = withheld_groups(
-            {window: n for window, (n, _h) in windows.items()}, anonymous=survey.anonymous, k=k
-        )
+        hidden = anonymity.withheld(survey, {window: n for window, (n, _h) in windows.items()})
         current = _group_score(main, *windows[True], True in hidden)
         previous = _group_score(main, *windows[False], False in hidden)
         sent, answered = delivered.get(survey.id, (0, 0))

@@ -101,7 +101,7 @@ def survey_results(survey_id: int) -> tuple[str, int]:
     survey = data.survey
     main = survey.main_question
     language = _language()
-    why, verbatims = _reasons(data, query, args.get("reason", ""))
+    why, verbatims = _reasons(data, args.get("reason", ""))
     figures = _figures(data, language)
     if why is not None and why.rows:
         figures["figure-reasons"] = charts.choices_figure(
@@ -139,12 +139,12 @@ def survey_results(survey_id: int) -> tuple[str, int]:
 
 
 def _reasons(
-    data: reporting.Dashboard, query: reporting.MetricsQuery, reason: str
+    data: reporting.Dashboard, reason: str
 ) -> tuple[reasons.ReasonReport | None, reasons.VerbatimList | None]:
     """The period's reasons, and the verbatims of ``reason`` when it is one of them."""
-    if data.results.withheld or data.results.n == 0:
+    if data.results.withheld or data.results.n == 0 or data.window is None:
         return None, None
-    start, end = reasons.day_range(query.start, query.end)
+    start, end = data.window
     report = reasons.reason_shares(data.survey.id, start=start, end=end)
     if not report.rows or reason not in {row.tag for row in report.rows}:
         return report, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -164,8 +165,9 @@ def test_anonymous_survey_at_k_shows_comments_without_dates(
 ) -> None:
     login("viewer")
     survey = factories.gen_survey("enps")
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     for score in (10, 9, 8, 7, 3):
-        factories.gen_response(survey, score, f"remark {score}")
+        factories.gen_response(survey, score, f"remark {score}", created_at=yesterday)
 
     html = page(client, survey.id)
 

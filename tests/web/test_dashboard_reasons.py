@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -85,9 +86,10 @@ def test_anonymous_verbatims_of_a_rare_reason_are_withheld(
 ) -> None:
     login("viewer")
     survey = factories.gen_survey("enps", anonymous=True)
-    gen_tagged_response(survey, "The tools crash every single day", score=2)
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    gen_tagged_response(survey, "The tools crash every single day", score=2, created_at=yesterday)
     for _ in range(4):
-        gen_tagged_response(survey, "Nothing to add", score=5)
+        gen_tagged_response(survey, "Nothing to add", score=5, created_at=yesterday)
 
     html = page(client, survey.id)
     tags = re.findall(r'data-reason="(\w+)"', html)
