@@ -84,7 +84,7 @@ __all__ = [
     "nested_totals",
     "overview",
     "parse_metrics_query",
-    "released_until",
+    "released_range",
     "reporting_threshold",
     "response_count",
     "score_histogram",
@@ -292,8 +292,7 @@ def survey_results(
     """
     survey = surveys.get_survey(survey_id)
     k = reporting_threshold(survey)
-    if survey.anonymous:
-        end = released_until(survey, end)
+    start, end = released_range(survey, start, end)
     n, histogram = _counts_by_score(survey.id, start, end)
     if survey.anonymous and is_withheld(n, k=k):
         return SurveyResults(survey=survey, k=k, withheld=True)
@@ -625,17 +624,24 @@ def _answer_window(
     return day_bounds(window[0], tz)[0], day_bounds(window[1] + dt.timedelta(days=1), tz)[0]
 
 
-def released_until(survey: Survey, end: dt.datetime | None) -> dt.datetime:
-    """``end``, or earlier: the start of an anonymous survey's first unreleased day."""
+def released_range(
+    survey: Survey, start: dt.datetime | None, end: dt.datetime | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """``[start, end)`` as an anonymous survey may report it: the whole release blocks
+    released from ``start``'s local day to the day before ``end``'s (an empty range when
+    none is). A named survey's range is returned as it is.
+    """
+    if not survey.anonymous:
+        return start, end
     tz = _tz()
+    first = local_day(start, tz) if start is not None else _BEGINNING
+    last = min(local_day(end, tz), today()) if end is not None else today()
     days = _read_days([survey.id], _BEGINNING, today(), "", None)[survey.id]
-    window = anonymity.release_window(survey, days, _BEGINNING, today())
-    cutoff = (
-        day_bounds(window[1] + dt.timedelta(days=1), tz)[0]
-        if window is not None
-        else day_bounds(_BEGINNING, tz)[0]
-    )
-    return cutoff if end is None else min(end, cutoff)
+    window = anonymity.release_window(survey, days, first, last) if first < last else None
+    if window is None:
+        nothing = day_bounds(_BEGINNING, tz)[0]
+        return nothing, nothing
+    return day_bounds(window[0], tz)[0], day_bounds(window[1] + dt.timedelta(days=1), tz)[0]
 
 
 def nested_totals(key: str | None, counts: Mapping[str, int]) -> list[list[str]]:

@@ -33,6 +33,7 @@ __all__ = [
     "hidden_survey_ids",
     "is_restricted",
     "list_shares",
+    "may_open",
     "require_access",
     "set_hr",
     "share_survey",
@@ -94,6 +95,18 @@ def require_access(
     if not (access.full or (teams_enough and access.visible)):
         raise NotFound(_("No such survey."))
     return access
+
+
+def may_open(user: User | None, survey_id: int, *, teams_enough: bool = False) -> bool:
+    """False when survey ``survey_id`` exists and ``user`` may not open it (see require_access).
+
+    An unknown id is True: the page itself answers 404 after its role check.
+    """
+    survey = db.session().get(Survey, survey_id)
+    if survey is None:
+        return True
+    access = survey_access(user, survey)
+    return access.full or (teams_enough and access.visible)
 
 
 def visible_surveys(user: User | None, surveys: Iterable[Survey]) -> list[Survey]:

@@ -131,7 +131,8 @@ def tag_response(survey: Survey, response: Response) -> None:
         existing.setdefault(row.answer_id, {})[row.tag] = row
     considered = is_considered(survey, response.score)
     chosen = _chosen_reason(survey, {answer.question_id: answer.choices for answer in answers})
-    now = utcnow()
+    # An anonymous answer's time is known to the day only (PRODUCT.md § Anonymity).
+    now = response.updated_at if survey.anonymous else utcnow()
     for answer in answers:
         planned: list[PlannedTag] = []
         if answer.text and answer.text.strip():

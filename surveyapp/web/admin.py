@@ -32,7 +32,7 @@ from surveyapp.forms.admin import (
     options_to_form,
 )
 from surveyapp.models import Question, Survey
-from surveyapp.services import pulses, surveys, users
+from surveyapp.services import pulses, survey_access, surveys, users
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from surveyapp.services.survey_kinds import KIND_TEMPLATES
 from surveyapp.web.access import role_required
@@ -56,7 +56,7 @@ def list_surveys() -> str:
     """Every survey with its status and number of responses."""
     return render_template(
         "admin/surveys.html",
-        surveys=surveys.list_surveys(),
+        surveys=survey_access.visible_surveys(current_user, surveys.list_surveys()),
         counts=surveys.response_counts(),
         kind_label=_kind_label,
     )

@@ -28,11 +28,12 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from surveyapp.analytics import charts
 from surveyapp.analytics.nps import MIN_RESPONSES_FOR_TREND
 from surveyapp.analytics.periods import INTERVALS
-from surveyapp.services import exports, reasons, reporting, rollups, surveys
+from surveyapp.services import exports, reasons, reporting, rollups, survey_access, surveys
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 from surveyapp.web.access import role_required
 
@@ -300,7 +301,11 @@ def overview() -> str:
     days = int(raw) if raw.isdigit() and int(raw) in OVERVIEW_WINDOWS else 30
     return render_template(
         "dashboard/overview.html",
-        rows=reporting.overview(days),
+        rows=[
+            row
+            for row in reporting.overview(days)
+            if survey_access.survey_access(current_user, row.survey).full
+        ],
         days=days,
         windows=OVERVIEW_WINDOWS,
         headline=_headline,
