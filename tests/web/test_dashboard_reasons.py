@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests import factories
+from tests import factories, factories_enps
 from tests.factories_reasons import gen_tagged_response
 
 
@@ -84,7 +84,7 @@ def test_an_unknown_reason_shows_no_verbatims_and_no_tags_no_section(
 def test_anonymous_verbatims_of_a_rare_reason_are_withheld(
     app: Flask, client: FlaskClient, login: Callable[..., object]
 ) -> None:
-    login("viewer")
+    factories_enps.hr(login("viewer"))
     survey = factories.gen_survey("enps", anonymous=True)
     yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     gen_tagged_response(survey, "The tools crash every single day", score=2, created_at=yesterday)
