@@ -30,6 +30,7 @@ from surveyapp.services.errors import InvalidInput, NotFound
 __all__ = [
     "RESTRICTED_KINDS",
     "SurveyAccess",
+    "check_may_create",
     "hidden_survey_ids",
     "is_restricted",
     "list_shares",
@@ -107,6 +108,17 @@ def may_open(user: User | None, survey_id: int, *, teams_enough: bool = False) -
         return True
     access = survey_access(user, survey)
     return access.full or (teams_enough and access.visible)
+
+
+def check_may_create(user: User, kind: str) -> None:
+    """Raise InvalidInput ("kind") unless ``user`` may create a survey of ``kind``.
+
+    Only HR creates eNPS surveys: a survey its creator could not open would be a trap.
+    """
+    if kind in RESTRICTED_KINDS and not user.hr:
+        raise InvalidInput(
+            _("Only HR can create eNPS surveys: ask an admin for HR access."), "kind"
+        )
 
 
 def visible_surveys(user: User | None, surveys: Iterable[Survey]) -> list[Survey]:

@@ -71,6 +71,7 @@ def new_survey() -> str | tuple[str, int] | Response:
         form.default_language.data = _user_language()
     if form.validate_on_submit():
         try:
+            survey_access.check_may_create(current_user, form.kind.data)
             survey = surveys.create_survey(
                 form.kind.data,
                 form.title.data,
@@ -323,7 +324,7 @@ def _render_survey(
     """The survey page: settings, status buttons, questions and the add-question form."""
     if question_form is None:
         question_form = QuestionForm(formdata=None, data={"type": "text"})
-    if schedule_form is None and survey.kind == "pulse":
+    if schedule_form is None and survey.kind in pulses.RECURRING_KINDS:
         schedule_form = _schedule_form(survey)
     return render_template(
         "admin/survey.html",
@@ -331,7 +332,8 @@ def _render_survey(
         settings_form=settings_form,
         question_form=question_form,
         schedule_form=schedule_form,
-        waves=pulses.list_waves(survey.id) if survey.kind == "pulse" else [],
+        waves=pulses.list_waves(survey.id) if survey.kind in pulses.RECURRING_KINDS else [],
+        recurring=survey.kind in pulses.RECURRING_KINDS,
         response_count=surveys.count_responses(survey.id),
         problems=surveys.activation_problems(survey),
         public_url=current_app.config["BASE_URL"]

@@ -101,8 +101,13 @@ def test_create_each_kind_from_the_form(client: FlaskClient, login: Login) -> No
 
 
 def test_anonymity_choice_overrides_the_kind_default(client: FlaskClient, login: Login) -> None:
-    login("editor")
+    user = login("editor")
     data = {"kind": "enps", "title": "Team", "default_language": "en", "languages": ["en"]}
+    # Only HR creates eNPS surveys: an editor without it is told so.
+    refused = client.post("/surveys/new", data={**data, "anonymity": "no"})
+    assert refused.status_code == 400
+    assert "Only HR can create eNPS surveys" in _text(refused)
+    factories_enps.hr(user)
     response = client.post("/surveys/new", data={**data, "anonymity": "no"})
     survey = _stored(int(response.headers["Location"].rsplit("/", 1)[1]))
     assert survey.anonymous is False
