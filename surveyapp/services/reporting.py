@@ -79,6 +79,7 @@ __all__ = [
     "SurveyResults",
     "choice_counts",
     "dashboard",
+    "group_score",
     "latest_comments",
     "metrics_by_period",
     "nested_totals",
@@ -504,9 +505,13 @@ def _score_kind(main: Question | None) -> str:
     return "mean"
 
 
-def _group_score(
+def group_score(
     main: Question | None, responses: int, histogram: Mapping[int, int], suppressed: bool
 ) -> GroupScore:
+    """The headline metric of a group of ``responses`` with this main-score ``histogram``.
+
+    ``suppressed`` gives an empty, withheld score (the caller asked services.anonymity).
+    """
     kind = _score_kind(main)
     if suppressed:
         return GroupScore(kind=kind, suppressed=True)
@@ -699,7 +704,7 @@ def _trend(
     previous: GroupScore | None = None
     for start in starts:
         responses, histogram = groups.get((value, start), (0, {}))
-        score = _group_score(main, responses, histogram, (value, start) in withheld)
+        score = group_score(main, responses, histogram, (value, start) in withheld)
         change = None
         if previous is not None:
             change = change_significance(previous.as_change_input(), score.as_change_input())
@@ -738,7 +743,7 @@ def metrics_by_period(
     for start_day in starts:
         for value in values:
             responses, histogram = groups.get((value, start_day), (0, {}))
-            score = _group_score(main, responses, histogram, (value, start_day) in withheld)
+            score = group_score(main, responses, histogram, (value, start_day) in withheld)
             rows.append(_api_row(start_day, value if query.segment else None, score))
     return rows
 
@@ -849,7 +854,7 @@ def dashboard(
     value = query.value or ""
     counts = {(value, start): groups.get((value, start), (0, {}))[0] for start in starts}
     withheld = withheld_groups(counts, anonymous=survey.anonymous, k=k, total=responses)
-    total = _group_score(main, responses, histogram, overall_withheld)
+    total = group_score(main, responses, histogram, overall_withheld)
     utc_start, utc_end = _answer_window(survey, query, filter_key or "", tz)
     segment = (query.segment, query.value) if filter_key and query.value is not None else None
 
@@ -919,7 +924,7 @@ def _segments(
         survey, counts, total=sum(counts.values()), totals=nested_totals(query.segment, counts)
     )
     rows = [
-        SegmentScore(value=value, score=_group_score(main, n, histogram, value in withheld))
+        SegmentScore(value=value, score=group_score(main, n, histogram, value in withheld))
         for value, (n, histogram) in totals.items()
     ]
     return sorted(rows, key=lambda row: (row.score.suppressed, -row.score.n, row.value))
@@ -1068,8 +1073,8 @@ def overview(days: int = 30) -> list[OverviewRow]:
             _add(merged, histogram)
             windows[day >= middle] = (responses + n, merged)
         hidden = anonymity.withheld(survey, {window: n for window, (n, _h) in windows.items()})
-        current = _group_score(main, *windows[True], True in hidden)
-        previous = _group_score(main, *windows[False], False in hidden)
+        current = group_score(main, *windows[True], True in hidden)
+        previous = group_score(main, *windows[False], False in hidden)
         sent, answered = delivered.get(survey.id, (0, 0))
         rows.append(
             OverviewRow(
