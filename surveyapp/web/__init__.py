@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         contacts,
         dashboard,
         distribution,
+        enps,
         errors,
         headers,
         health,
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(distribution.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(enps.bp)
     app.register_blueprint(health.bp)
     # The API authenticates with keys, never with the session cookie: no CSRF token.
     csrf.exempt(api.bp)

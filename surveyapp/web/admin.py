@@ -31,8 +31,9 @@ from surveyapp.forms.admin import (
     options_from_form,
     options_to_form,
 )
+from surveyapp.forms.enps import ShareForm
 from surveyapp.models import Question, Survey
-from surveyapp.services import pulses, survey_access, surveys, users
+from surveyapp.services import anonymity, pulses, survey_access, surveys, users
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from surveyapp.services.survey_kinds import KIND_TEMPLATES
 from surveyapp.web.access import role_required
@@ -105,6 +106,8 @@ def edit_survey(survey_id: int) -> str | tuple[str, int] | Response:
     form = SurveySettingsForm()
     if form.validate_on_submit():
         try:
+            # Checked first: a refused threshold leaves every other setting as it was.
+            anonymity.set_reporting_threshold(survey.id, form.reporting_threshold.data)
             surveys.update_survey(
                 survey.id,
                 title=form.title.data,
@@ -274,7 +277,9 @@ def list_users() -> str | tuple[str, int] | Response:
             return redirect(url_for("admin.list_users"))
     accounts = users.list_users()
     update_forms = {
-        user.id: UserUpdateForm(prefix=f"user{user.id}", role=user.role, active=user.is_active)
+        user.id: UserUpdateForm(
+            prefix=f"user{user.id}", role=user.role, active=user.is_active, hr=user.hr
+        )
         for user in accounts
     }
     page = render_template("admin/users.html", users=accounts, form=form, update_forms=update_forms)
@@ -291,6 +296,7 @@ def update_user(user_id: int) -> Response:
         return redirect(url_for("admin.list_users"))
     try:
         user = users.update_user(user_id, role=form.role.data, active=form.active.data)
+        user = survey_access.set_hr(user_id, form.hr.data)
     except NotFound:
         abort(404)
     except (InvalidInput, Conflict) as exc:
@@ -334,6 +340,9 @@ def _render_survey(
         schedule_form=schedule_form,
         waves=pulses.list_waves(survey.id) if survey.kind in pulses.RECURRING_KINDS else [],
         recurring=survey.kind in pulses.RECURRING_KINDS,
+        restricted=survey_access.is_restricted(survey),
+        shares=survey_access.list_shares(survey.id) if survey_access.is_restricted(survey) else [],
+        share_form=ShareForm(),
         response_count=surveys.count_responses(survey.id),
         problems=surveys.activation_problems(survey),
         public_url=current_app.config["BASE_URL"]
@@ -372,6 +381,7 @@ def _settings_form(survey: Survey) -> SurveySettingsForm:
             "default_language": survey.default_language,
             "languages": list(survey.languages),
             "anonymous": survey.anonymous,
+            "reporting_threshold": survey.reporting_threshold,
             "topic_en": topics.get("en", ""),
             "topic_fr": topics.get("fr", ""),
             "company": survey.settings.get("company", ""),

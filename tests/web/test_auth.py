@@ -227,6 +227,11 @@ ENDPOINT_ROLES: dict[str, str | dict[str, str]] = {
     "cases.view_case": {"GET": "viewer", "POST": "editor"},
     "cases.alert_settings": "viewer",
     "cases.retention_kpis": "viewer",
+    # HR, a share or a manager's team access on top of the role (services.survey_access).
+    "enps.dashboard": "viewer",
+    "enps.org_chart_page": "editor",
+    "enps.share_survey": "editor",
+    "enps.unshare_survey": "editor",
 }
 LOWER_ROLE = {"editor": "viewer", "admin": "editor"}
 
