@@ -51,7 +51,7 @@ from surveyapp.analytics.periods import (
     time_zone,
 )
 from surveyapp.analytics.significance import Change, change_significance
-from surveyapp.analytics.suppression import is_withheld, withheld_groups
+from surveyapp.analytics.suppression import is_withheld, release_days, withheld_groups
 from surveyapp.models import (
     Answer,
     AttributeDefinition,
@@ -81,10 +81,12 @@ __all__ = [
     "dashboard",
     "group_score",
     "latest_comments",
+    "local_answer_day",
     "metrics_by_period",
     "nested_totals",
     "overview",
     "parse_metrics_query",
+    "release_schedule",
     "released_range",
     "reporting_threshold",
     "response_count",
@@ -627,6 +629,23 @@ def _answer_window(
         moment = day_bounds(query.start, tz)[0]
         return moment, moment
     return day_bounds(window[0], tz)[0], day_bounds(window[1] + dt.timedelta(days=1), tz)[0]
+
+
+def release_schedule(survey: Survey) -> dict[dt.date, dt.date]:
+    """An anonymous survey's answer days (local) mapped to the day they are released.
+
+    Days of the unfinished block, and today, are missing (``anonymity.released``).
+    """
+    days = _read_days([survey.id], _BEGINNING, today(), "", None)[survey.id]
+    counts: dict[dt.date, int] = {}
+    for _value, day, n, _histogram in days:
+        counts[day] = counts.get(day, 0) + n
+    return release_days(counts, k=reporting_threshold(survey))
+
+
+def local_answer_day(moment: dt.datetime) -> dt.date:
+    """The local day (workspace time zone) of an answer's timestamp."""
+    return local_day(moment, _tz())
 
 
 def released_range(
