@@ -82,7 +82,11 @@ def suppress_groups(
 
 
 def suppress_linked(
-    groups: Mapping[K, int], *, k: int = DEFAULT_K, totals: Iterable[Collection[K]] = ()
+    groups: Mapping[K, int],
+    *,
+    k: int = DEFAULT_K,
+    totals: Iterable[Collection[K]] = (),
+    unshown: Collection[K] = (),
 ) -> set[K]:
     """The keys of ``groups`` to withhold when the sum of each of ``totals`` is shown too.
 
@@ -93,7 +97,10 @@ def suppress_linked(
     withheld groups add up to between 1 and ``k`` - 1 responses (derivable by
     subtraction), or where a single non-empty group is withheld (it could be
     derived once the set's other withheld groups are known from another
-    set), the smallest shown group of that set is withheld too.
+    set), the smallest shown group of that set is withheld too. ``unshown``
+    groups are never shown whatever their size (what a shown total holds
+    beyond its shown parts, such as answers still waiting for release): they
+    count as withheld and are never chosen as a complement.
     Raises AnalyticsError for k < 3 or a negative count.
 
     >>> cells = {("ops", 1): 6, ("ops", 2): 2, ("it", 1): 7, ("it", 2): 9}
@@ -107,7 +114,7 @@ def suppress_linked(
         if n < 0:
             raise AnalyticsError(f"a count cannot be negative, got {n!r} for {key!r}")
     order = {key: index for index, key in enumerate(groups)}
-    withheld = {key for key, n in groups.items() if n < k}
+    withheld = {key for key, n in groups.items() if n < k} | set(unshown)
     linked = [[key for key in members if key in groups] for members in totals]
     changed = True
     while changed:

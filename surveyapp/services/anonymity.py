@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -73,21 +73,29 @@ def withheld(
     groups: Mapping[K, int],
     *,
     total: int | None = None,
-    totals: Iterable[Collection[K]] = (),
+    totals: Iterable[Collection[Any]] = (),
+    rest: Mapping[Any, int] | None = None,
 ) -> set[K]:
     """The keys of ``groups`` ({group: responses}) that must not be shown for ``survey``.
 
     ``total`` is a shown sum of all the groups; ``totals`` lists other sets of
     groups whose sums are shown (a department over its teams, a period over
-    its teams). Named (non-anonymous) surveys withhold nothing.
+    its teams). ``rest`` names what a shown total holds beyond its groups
+    (answers of groups still waiting for release, answers without a group):
+    never shown, but derivable by subtraction, so treated as withheld; list
+    its keys in ``totals`` with the groups they complete. Named
+    (non-anonymous) surveys withhold nothing.
     """
     if not survey.anonymous:
         return set()
     k = reporting_k(survey)
-    if not totals:
+    if not totals and not rest:
         return withheld_groups(groups, anonymous=True, k=k, total=total)
-    linked = [*totals, *([list(groups)] if total is not None else [])]
-    return suppress_linked(groups, k=k, totals=linked)
+    unshown = {key: n for key, n in (rest or {}).items() if n > 0}
+    every: dict[Any, int] = {**groups, **unshown}
+    linked = [*totals, *([list(every)] if total is not None else [])]
+    hidden = suppress_linked(every, k=k, totals=linked, unshown=list(unshown))
+    return {key for key in groups if key in hidden}
 
 
 def may_report(survey: Survey, n: int) -> bool:

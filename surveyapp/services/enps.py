@@ -43,6 +43,8 @@ WAVE = "wave"
 TEAM = org_chart.TEAM_ATTRIBUTE
 DEPARTMENT = "department"
 DELIVERED = reporting.DELIVERED_STATUSES
+# The answers a shown total holds beyond its shown groups (see anonymity.withheld).
+_REST = "\x00rest"
 # (day, wave, team, department, score, count): one row of the GROUP BY.
 _Row = tuple[dt.date, str, str, str, int, int]
 
@@ -133,9 +135,17 @@ def enps_dashboard(survey_id: int, access: SurveyAccess) -> EnpsDashboard:
         return base
 
     by_wave = any(row[1] for row in rows)
-    waves = _waves(survey, rows, by_wave)
-    departments = _breakdown(survey, rows, 3)
-    teams = _breakdown(survey, rows, 2, departments_of=departments_of)
+    waves = _waves(survey, rows, by_wave, company_n)
+    departments = _breakdown(survey, rows, 3, {"": company_n}, lambda name: "")
+    shown = {row.name: row.score.responses for row in departments if not row.score.suppressed}
+    teams = _breakdown(
+        survey,
+        rows,
+        2,
+        {"": company_n, **shown},
+        lambda name: departments_of.get(name, ""),
+        departments_of=departments_of,
+    )
     participation = _participation(survey, scope, departments_of)
     report = None
     if access.full:
@@ -226,7 +236,7 @@ def _by_value(days: Iterable[rollups.DayCounts]) -> dict[str, tuple[int, dict[in
     return {value: _total(rows) for value, rows in grouped.items()}
 
 
-def _waves(survey: Survey, rows: Sequence[_Row], by_wave: bool) -> list[WaveRow]:
+def _waves(survey: Survey, rows: Sequence[_Row], by_wave: bool, company_n: int) -> list[WaveRow]:
     """Each wave's eNPS with its margin of error and the change since the wave before.
 
     Before the survey recurs (no wave), calendar months stand in for waves.
@@ -238,7 +248,9 @@ def _waves(survey: Survey, rows: Sequence[_Row], by_wave: bool) -> list[WaveRow]
         days = anonymity.released(survey, _days(rows, lambda row: row[0].strftime("%Y-%m")))
     totals = _by_value(days)
     counts = {value: n for value, (n, _h) in totals.items()}
-    hidden = anonymity.withheld(survey, counts, total=sum(counts.values()))
+    # The company line is shown: what it holds beyond the waves shown must stay >= k.
+    rest = {_REST: max(company_n - sum(counts.values()), 0)}
+    hidden = anonymity.withheld(survey, counts, total=company_n, rest=rest)
     opened = _wave_openings(survey.id) if by_wave else {}
     ordered = sorted(totals, key=lambda value: (len(value), value)) if by_wave else sorted(totals)
     result: list[WaveRow] = []
@@ -268,18 +280,35 @@ def _breakdown(
     survey: Survey,
     rows: Sequence[_Row],
     column: int,
+    parents: Mapping[str, int],
+    parent_of: Callable[[str], str],
     *,
     departments_of: Mapping[str, str] | None = None,
 ) -> list[GroupRow]:
-    """Departments (column 3) or teams (column 2), released per group and thresholded."""
+    """Departments (column 3) or teams (column 2), released per group and thresholded.
+
+    ``parents`` are the shown totals the groups add up to ("" the company, else a
+    department), ``parent_of`` a group's parent: each parent's shown total minus its
+    shown groups (withheld groups, answers still waiting) is never below k.
+    """
     main = survey.main_question
     days = anonymity.released(
         survey, _days((row for row in rows if row[column]), lambda row: row[column])
     )
     totals = _by_value(days)
     counts = {value: n for value, (n, _h) in totals.items()}
-    nested = reporting.nested_totals(TEAM, counts) if departments_of is not None else []
-    hidden = anonymity.withheld(survey, counts, total=sum(counts.values()), totals=nested)
+    members: dict[str, list[str]] = {"": list(counts)}
+    for value in counts:
+        parent = parent_of(value)
+        if parent and parent in parents:
+            members.setdefault(parent, []).append(value)
+    rest = {
+        (_REST, parent): max(parents[parent] - sum(counts[value] for value in group), 0)
+        for parent, group in members.items()
+        if parent in parents
+    }
+    sets = [[*group, (_REST, parent)] for parent, group in members.items() if parent in parents]
+    hidden = anonymity.withheld(survey, counts, totals=sets, rest=rest)
     result = [
         GroupRow(
             name=value,

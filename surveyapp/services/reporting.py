@@ -574,6 +574,8 @@ class SegmentScore:
     score: GroupScore
 
 
+# What a shown total holds beyond its shown groups (anonymity.withheld's ``rest``).
+_REST = "\x00rest"
 # Anonymous surveys' release blocks are counted from their very first answer.
 _BEGINNING = dt.date(1970, 1, 1)
 
@@ -756,7 +758,14 @@ def metrics_by_period(
     key = query.segment or ""
     days = _daily([survey], query.start, query.end, key)[survey.id]
     groups = _by_period(days, query.interval)
-    withheld = _withheld_periods(survey, k, starts, groups, segmented=bool(query.segment))
+    overall = (
+        _by_period(_daily([survey], query.start, query.end)[survey.id], query.interval)
+        if query.segment
+        else groups
+    )
+    withheld = _withheld_periods(
+        survey, k, starts, groups, segmented=bool(query.segment), overall=overall
+    )
     values = sorted({value for value, _day in groups}) if query.segment else [""]
     rows: list[dict[str, Any]] = []
     for start_day in starts:
@@ -774,8 +783,13 @@ def _withheld_periods(
     groups: Mapping[tuple[str, dt.date], tuple[int, dict[int, int]]],
     *,
     segmented: bool,
+    overall: Mapping[tuple[str, dt.date], tuple[int, dict[int, int]]],
 ) -> set[tuple[str, dt.date]]:
-    """Which (value, period) groups the anonymity gate withholds."""
+    """Which (value, period) groups the anonymity gate withholds.
+
+    ``overall`` holds each period's total as the unsegmented answer shows it:
+    what it holds beyond the values shown is withheld mass as well.
+    """
     if not segmented:
         counts = {("", start): groups.get(("", start), (0, {}))[0] for start in starts}
         return withheld_groups(counts, anonymous=survey.anonymous, k=k, total=sum(counts.values()))
@@ -787,9 +801,16 @@ def _withheld_periods(
     }
     # Each period's total over the values is shown, and each value's total over the
     # periods is shown by the segment breakdown: both must not give a withheld cell away.
-    periods = [[(value, start) for value in values] for start in starts]
+    rest = {
+        (_REST, start): max(
+            overall.get(("", start), (0, {}))[0] - sum(counts[(value, start)] for value in values),
+            0,
+        )
+        for start in starts
+    }
+    periods = [[*((value, start) for value in values), (_REST, start)] for start in starts]
     values_over_time = [[(value, start) for start in starts] for value in values]
-    return anonymity.withheld(survey, counts, totals=[*periods, *values_over_time])
+    return anonymity.withheld(survey, counts, totals=[*periods, *values_over_time], rest=rest)
 
 
 def _api_row(start: dt.date, segment: str | None, score: GroupScore) -> dict[str, Any]:
@@ -892,7 +913,9 @@ def dashboard(
             response_rate=None,
         )
     periods = _trend(main, starts, groups, value, withheld)
-    segments = _segments(survey, main, k, query) if query.segment and query.value is None else []
+    segments = (
+        _segments(survey, main, query, responses) if query.segment and query.value is None else []
+    )
     summary: dict[str, Any] = {}
     if main is not None and main.scale is not None:
         summary["distribution"] = distribution(histogram, main.scale)
@@ -933,14 +956,25 @@ def dashboard(
 
 
 def _segments(
-    survey: Survey, main: Question | None, k: int, query: MetricsQuery
+    survey: Survey, main: Question | None, query: MetricsQuery, shown_total: int
 ) -> list[SegmentScore]:
+    """The breakdown by ``query.segment``; ``shown_total`` is the page's response count.
+
+    An anonymous survey releases each value's answers on its own (services.anonymity),
+    so the shown total can hold answers no value shows yet: that rest is withheld
+    mass too, never below k once subtracted.
+    """
     assert query.segment is not None
     days = _daily([survey], query.start, query.end, query.segment)[survey.id]
     totals = _totals(days)
     counts = {value: n for value, (n, _h) in totals.items()}
+    rest = {_REST: max(shown_total - sum(counts.values()), 0)}
     withheld = anonymity.withheld(
-        survey, counts, total=sum(counts.values()), totals=nested_totals(query.segment, counts)
+        survey,
+        counts,
+        total=shown_total,
+        totals=nested_totals(query.segment, counts),
+        rest=rest,
     )
     rows = [
         SegmentScore(value=value, score=group_score(main, n, histogram, value in withheld))
