@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,10 +245,13 @@ def latest_comments(
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     segment: tuple[str, str] | None = None,
+    within: tuple[str, Collection[str]] | None = None,
 ) -> list[Comment]:
     """The ``limit`` latest non-empty text answers of the survey, newest first.
 
-    ``segment`` (attribute, value) keeps only the responses of that segment.
+    ``segment`` (attribute, value) keeps only the responses of that segment;
+    ``within`` (attribute, values) only those of the values a breakdown shows, so
+    a withheld group's comments are not listed beside it.
     """
     text_ids = [question.id for question in survey.questions if question.type == "text"]
     if not text_ids or limit <= 0:
@@ -266,6 +269,8 @@ def latest_comments(
     )
     if segment is not None:
         query = query.where(_segment_clause(*segment))
+    if within is not None:
+        query = query.where(_segment_value(within[0]).in_(list(within[1])))
     if survey.anonymous:
         # Ids follow submission order; ordering by text within a day hides it.
         query = query.order_by(Response.created_at.desc(), Answer.text)
@@ -934,7 +939,12 @@ def dashboard(
         k=k,
         n=responses,
         comments=latest_comments(
-            survey, limit=comment_limit, start=utc_start, end=utc_end, segment=segment
+            survey,
+            limit=comment_limit,
+            start=utc_start,
+            end=utc_end,
+            segment=segment,
+            within=_shown_values(survey, query, segments),
         ),
         **summary,
     )
@@ -953,6 +963,15 @@ def dashboard(
         response_rate=100 * answered / delivered if delivered else None,
         window=(utc_start, utc_end),
     )
+
+
+def _shown_values(
+    survey: Survey, query: MetricsQuery, segments: Sequence[SegmentScore]
+) -> tuple[str, list[str]] | None:
+    """On an anonymous survey's breakdown, the values shown: comments come from those only."""
+    if not survey.anonymous or query.segment is None or query.value is not None:
+        return None
+    return query.segment, [row.value for row in segments if not row.score.suppressed]
 
 
 def _segments(
@@ -983,10 +1002,14 @@ def _segments(
     return sorted(rows, key=lambda row: (row.score.suppressed, -row.score.n, row.value))
 
 
-def _segment_clause(key: str, value: str) -> sa.ColumnElement[bool]:
+def _segment_value(key: str) -> sa.ColumnElement[Any]:
     if key in SEGMENT_BUILT_INS:
-        return getattr(Response, key) == value
-    return sa.cast(Response.segment[key].as_string(), sa.String) == value
+        return getattr(Response, key)
+    return sa.cast(Response.segment[key].as_string(), sa.String)
+
+
+def _segment_clause(key: str, value: str) -> sa.ColumnElement[bool]:
+    return _segment_value(key) == value
 
 
 def _question_stats(
