@@ -39,6 +39,7 @@ __all__ = [
     "set_hr",
     "share_survey",
     "survey_access",
+    "team_surveys",
     "unshare_survey",
     "visible_surveys",
 ]
@@ -124,6 +125,16 @@ def check_may_create(user: User, kind: str) -> None:
 def visible_surveys(user: User | None, surveys: Iterable[Survey]) -> list[Survey]:
     """The surveys of ``surveys`` that ``user`` may see in full, in their order."""
     return [survey for survey in surveys if survey_access(user, survey).full]
+
+
+def team_surveys(user: User | None, surveys: Iterable[Survey]) -> list[Survey]:
+    """The surveys of ``surveys`` that ``user`` sees for their teams only (a manager)."""
+    found = []
+    for survey in surveys:
+        access = survey_access(user, survey)
+        if access.visible and not access.full:
+            found.append(survey)
+    return found
 
 
 def hidden_survey_ids(user: User | None) -> set[int]:

@@ -54,10 +54,12 @@ def index() -> Response:
 @bp.route("/surveys")
 @role_required("viewer")
 def list_surveys() -> str:
-    """Every survey with its status and number of responses."""
+    """Every survey with its status and number of responses; a manager's teams' eNPS."""
+    every = surveys.list_surveys()
     return render_template(
         "admin/surveys.html",
-        surveys=survey_access.visible_surveys(current_user, surveys.list_surveys()),
+        surveys=survey_access.visible_surveys(current_user, every),
+        team_surveys=survey_access.team_surveys(current_user, every),
         counts=surveys.response_counts(),
         kind_label=_kind_label,
     )

@@ -340,6 +340,11 @@ def test_a_manager_sees_only_their_teams_under_the_same_threshold(
     manager = login("viewer", email="lead.backend@example.com")
     assert isinstance(manager, User) and not manager.hr
 
+    listed = _text(client.get("/surveys"))
+    assert (
+        f'href="/surveys/{survey.id}/enps"' in listed
+        and f'href="/surveys/{survey.id}"' not in listed
+    )
     html = _text(client.get(f"/surveys/{survey.id}/enps"))
     assert "You see your teams only: Backend, Platform." in html
     assert 'data-team="Backend"' in html
