@@ -105,12 +105,12 @@ class EnpsDashboard:
 def enps_dashboard(survey_id: int, access: SurveyAccess) -> EnpsDashboard:
     """The eNPS page of survey ``survey_id`` as ``access`` may see it.
 
-    Raises NotFound for an unknown survey, InvalidInput for a survey without an
-    NPS-scale question or an access that sees nothing.
+    Raises NotFound for an unknown survey, InvalidInput for a survey that is not
+    an eNPS survey with its 0–10 question, or an access that sees nothing.
     """
     survey = surveys.get_survey(survey_id)
     main = survey.main_question
-    if main is None or main.type != "nps":
+    if survey.kind != "enps" or main is None or main.type != "nps":
         raise InvalidInput(_("This survey has no 0–10 question to compute an eNPS from."), "survey")
     if not access.visible:
         raise InvalidInput(_("You do not manage any team of the org chart."), "survey")
