@@ -71,9 +71,9 @@ def _figures(data: enps.EnpsDashboard) -> dict[str, Any]:
                 }
                 for row in waves
             ],
-            title=_("eNPS by wave, with 95%% margins")
+            title=_("eNPS by wave, with 95% margins")
             if data.by_wave
-            else _("eNPS by month, with 95%% margins"),
+            else _("eNPS by month, with 95% margins"),
             score_label="eNPS",
         )
     departments = [row for row in data.departments if not row.score.suppressed]
@@ -83,7 +83,7 @@ def _figures(data: enps.EnpsDashboard) -> dict[str, Any]:
                 {"label": row.name, "value": row.score.value, "moe": row.score.margin_of_error}
                 for row in departments
             ],
-            title=_("eNPS by department, with 95%% margins"),
+            title=_("eNPS by department, with 95% margins"),
             score_label="eNPS",
         )
     participation = [row for row in data.participation if row.rate is not None]
