@@ -15,6 +15,7 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -24,8 +25,9 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from surveyapp.analytics.suppression import MIN_K
 from surveyapp.models.survey import KINDS, QUESTION_TYPES
 from surveyapp.models.user import ROLES
 from surveyapp.services.surveys import (
@@ -145,6 +147,26 @@ class SurveySettingsForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose at least one language."))],
     )
     anonymous = BooleanField(_l("Anonymous: answers are never linked to a person"))
+    reporting_threshold = IntegerField(
+        _l("Reporting threshold"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=MIN_K,
+                max=1000,
+                message=_l(
+                    "The reporting threshold is at least %(min)s: below that, colleagues "
+                    "could tell each other's answers apart.",
+                    min=MIN_K,
+                ),
+            ),
+        ],
+        description=_l(
+            "An anonymous survey shows no number or comment about fewer responses than this "
+            "(at least %(min)s). Leave empty for the default.",
+            min=MIN_K,
+        ),
+    )
     topic_en = StringField(
         _l("Topic in English"),
         validators=[Length(max=MAX_SETTING_LENGTH)],
@@ -245,6 +267,7 @@ class UserUpdateForm(FlaskForm):
         _l("Role"), choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
     )
     active = BooleanField(_l("Active"))
+    hr = BooleanField(_l("HR: sees eNPS surveys"))
 
 
 FREQUENCY_CHOICES = [

@@ -17,6 +17,7 @@ __all__ = [
     "STATUSES",
     "Question",
     "Survey",
+    "SurveyShare",
 ]
 
 KINDS = ("nps", "enps", "csat", "pulse", "cancellation", "custom")
@@ -54,6 +55,8 @@ class Survey(Base):
     anonymous: so.Mapped[bool] = so.mapped_column(default=False)
     public_slug: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
     settings: so.Mapped[dict[str, Any]] = so.mapped_column(default=dict)
+    # The anonymity threshold k of this survey; None means the workspace's REPORTING_THRESHOLD.
+    reporting_threshold: so.Mapped[int | None]
     owner_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -72,6 +75,10 @@ class Survey(Base):
     __table_args__ = (
         sa.CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
         sa.CheckConstraint(f"status IN {STATUSES!r}", name="status"),
+        # PRODUCT.md § Anonymity: k is never below 3.
+        sa.CheckConstraint(
+            "reporting_threshold IS NULL OR reporting_threshold >= 3", name="reporting_threshold"
+        ),
     )
 
     @property
@@ -117,3 +124,17 @@ class Question(Base):
     def scale(self) -> tuple[int, int] | None:
         """The inclusive numeric range of a score question, else None."""
         return SCORE_TYPES.get(self.type)
+
+
+class SurveyShare(Base):
+    """One staff account given access to a restricted (eNPS) survey by HR."""
+
+    __tablename__ = "survey_shares"
+
+    survey_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(default=utcnow)

@@ -25,6 +25,8 @@ class User(Base):
     name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(200))
     role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    # HR sees eNPS surveys and their results; the role alone never does (services.survey_access).
+    hr: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     is_active: so.Mapped[bool] = so.mapped_column(default=True)
     failed_logins: so.Mapped[int] = so.mapped_column(default=0)
     locked_until: so.Mapped[dt.datetime | None]

@@ -42,6 +42,7 @@ from surveyapp.models import (
     utcnow,
 )
 from surveyapp.models.followup import ALERT_MODES
+from surveyapp.services import survey_access
 from surveyapp.services.errors import InvalidInput
 
 __all__ = [
@@ -108,13 +109,17 @@ def create_alerts(case: Case, survey: Survey) -> int:
     if not recipients:
         return 0
     rows = session.execute(
-        sa.select(User.id, AlertPreference.mode)
+        sa.select(User, AlertPreference.mode)
         .outerjoin(AlertPreference, AlertPreference.user_id == User.id)
         .where(User.id.in_(recipients), User.is_active.is_(True))
     ).all()
     now = utcnow()
     count = 0
-    for user_id, mode in rows:
+    for user, mode in rows:
+        # An eNPS case alerts only those who may see the survey (HR, its shares).
+        if not survey_access.survey_access(user, survey).full:
+            continue
+        user_id = user.id
         mode = mode or "instant"
         if mode == "off":
             continue

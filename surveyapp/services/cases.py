@@ -75,11 +75,15 @@ LOW_CSAT_MAX = 2
 
 @dataclass(frozen=True)
 class CaseFilters:
-    """What the queue shows: a status, a survey, an assignee (0 = unassigned); None = any."""
+    """What the queue shows: a status, a survey, an assignee (0 = unassigned); None = any.
+
+    ``hidden_survey_ids`` are surveys the reader may not see (services.survey_access).
+    """
 
     status: str | None = None
     survey_id: int | None = None
     assignee_id: int | None = None
+    hidden_survey_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,8 @@ def list_cases(filters: CaseFilters = CaseFilters()) -> list[CaseRow]:
         query = query.where(Case.status == filters.status)
     if filters.survey_id is not None:
         query = query.where(Case.survey_id == filters.survey_id)
+    if filters.hidden_survey_ids:
+        query = query.where(Case.survey_id.not_in(filters.hidden_survey_ids))
     if filters.assignee_id == 0:
         query = query.where(Case.assignee_id.is_(None))
     elif filters.assignee_id is not None:

@@ -43,6 +43,7 @@ from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 
 __all__ = [
     "ATTRIBUTE_TYPES",
+    "MAX_REPORTABLE_VALUES",
     "PER_PAGE",
     "PREVIEW_ROWS",
     "ContactPage",
@@ -71,6 +72,8 @@ __all__ = [
 PER_PAGE = 50
 PREVIEW_ROWS = 20
 MAX_LABEL_LENGTH = 200
+# A reportable attribute's values are groups (teams, plans), never identities.
+MAX_REPORTABLE_VALUES = 50
 # Emails looked up per query, well under every database's parameter limit.
 LOOKUP_CHUNK = 500
 # Larger numbers lose precision as JSON numbers in other tools.
@@ -253,12 +256,18 @@ def define_attribute(
     """Create or change the definition of attribute ``key``.
 
     Changing the type converts every stored value. Raises InvalidInput for a
-    bad or reserved key, an unknown type, too long a label, or stored values
-    that do not fit the new type (nothing is changed then).
+    bad or reserved key, an unknown type, too long a label, stored values
+    that do not fit the new type, or a reportable attribute that could name
+    a person (nothing is changed then): only a "choice" attribute with at most
+    MAX_REPORTABLE_VALUES distinct values can be reportable, because its values
+    are copied onto anonymous answers and become groups in reports; free text
+    such as a name would make every answer a group of one.
     """
     key = _clean_key(key)
     if type not in ATTRIBUTE_TYPES:
         raise InvalidInput(_("Unknown attribute type %(type)r.", type=type), "type")
+    if reportable:
+        _check_reportable(key, type)
     label = " ".join((label or "").split())
     if len(label) > MAX_LABEL_LENGTH:
         raise InvalidInput(
@@ -284,6 +293,33 @@ def define_attribute(
             _("The attribute %(key)s was just defined by someone else.", key=key)
         ) from exc
     return definition
+
+
+def _check_reportable(key: str, attribute_type: str) -> None:
+    """Raise InvalidInput ("reportable") unless ``key`` is a choice with few distinct values."""
+    if attribute_type != "choice":
+        raise InvalidInput(
+            _(
+                "Only a choice attribute (a few fixed values, such as a team or a plan) can be "
+                "used in reports: free text or numbers could single a person out."
+            ),
+            "reportable",
+        )
+    value = sa.cast(Contact.attributes[key].as_string(), sa.String)
+    distinct = db.session().scalar(
+        sa.select(sa.func.count(sa.distinct(value))).where(value.is_not(None))
+    )
+    if (distinct or 0) > MAX_REPORTABLE_VALUES:
+        raise InvalidInput(
+            _(
+                "%(key)s has %(n)s different values: an attribute used in reports has at most "
+                "%(max)s, so that each value is a group, not a person.",
+                key=key,
+                n=distinct,
+                max=MAX_REPORTABLE_VALUES,
+            ),
+            "reportable",
+        )
 
 
 def _convert_values(key: str, new_type: str) -> None:

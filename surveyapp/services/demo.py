@@ -29,6 +29,7 @@ from surveyapp.models import (
     Invitation,
     Response,
     Survey,
+    Team,
     utcnow,
 )
 from surveyapp.services import rollups, surveys, tagging
@@ -48,6 +49,14 @@ PLAN_WEIGHTS = (30, 30, 25, 15)
 PLAN_NPS_OFFSET = {"free": -12, "starter": -3, "pro": 6, "business": 12}
 TEAMS = ("engineering", "sales", "support", "operations", "marketing")
 TEAM_ENPS_OFFSET = {"engineering": 8, "sales": -10, "support": -4, "operations": 2, "marketing": 5}
+# The org chart of the demo company: team -> department (services.org_chart).
+TEAM_DEPARTMENTS = {
+    "engineering": "Product",
+    "sales": "Go to market",
+    "marketing": "Go to market",
+    "support": "Customers",
+    "operations": "Customers",
+}
 
 FIRST_NAMES = (
     "Camille", "Léa", "Hugo", "Louis", "Chloé", "Nathan", "Manon", "Jules", "Inès", "Théo",
@@ -370,6 +379,7 @@ def _seed(rng: random.Random, created: list[Survey]) -> str:
     cancellation = _new_survey(created, "cancellation", "Cancellation survey", started)
 
     _define_attributes(session)
+    _org_chart(session)
     customers, employees = _insert_contacts(session, rng)
     session.flush()
 
@@ -417,6 +427,14 @@ def _define_attributes(session: so.Session) -> None:
     for key, label in (("plan", "Plan"), ("team", "Team")):
         if key not in existing:
             session.add(AttributeDefinition(key=key, label=label, type="choice", reportable=True))
+
+
+def _org_chart(session: so.Session) -> None:
+    """The demo company's teams and their departments, unless teams already exist."""
+    if session.scalar(sa.select(sa.func.count(Team.id))):
+        return
+    for team, department in TEAM_DEPARTMENTS.items():
+        session.add(Team(name=team, department=department))
 
 
 def _insert_contacts(
@@ -527,7 +545,7 @@ def _enps_responses(
                             language,
                             score,
                             _at(answer_day, 0),
-                            {"team": team},
+                            {"team": team, "wave": wave},
                             None,
                         ),
                         _answers(main, follow_up, number=score, text=comment),

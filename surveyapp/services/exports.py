@@ -5,16 +5,27 @@ Every text cell that a spreadsheet would read as a formula (starting with
 apostrophe, so an answer like ``=HYPERLINK(...)`` stays text. Numbers are
 written as numbers.
 
-Anonymous surveys (PRODUCT.md § Anonymity): no export under ``k`` responses,
-no response id (ids follow submission order), dates to the day, and segment
-values shared by fewer than ``k`` responses are blanked.
+Anonymous surveys (PRODUCT.md § Anonymity): only released answers
+(``services.anonymity``: today's and an unfinished block of fewer than k
+wait), no export under ``k`` of them, no response id (ids follow submission
+order), each row dated on its block's release day, rows in a random order
+within a day, score and language. A row is a group of one, so the columns
+that describe a group (every segment value, with the date) must describe at
+least k rows: a row whose combination is rarer has its segment cells
+blanked, and when fewer than k rows of one date are blanked, more are, so
+that the blanked ones cannot be told apart by elimination (team A ∩ Lyon
+stays hidden even when team A and Lyon are each large enough).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import random
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,18 +72,14 @@ def response_table(survey_id: int) -> tuple[list[str], Iterator[list[Any]]]:
     Raises NotFound for an unknown survey, Conflict for an anonymous survey under k.
     """
     survey = surveys.get_survey(survey_id)
-    k = reporting.reporting_threshold()
-    session = db.session()
-    total = int(
-        session.scalar(sa.select(sa.func.count(Response.id)).where(Response.survey_id == survey.id))
-        or 0
-    )
+    k = reporting.reporting_threshold(survey)
+    keys = _segment_keys(survey.id)
+    plan = _anonymous_plan(survey, keys, k) if survey.anonymous else None
+    total = len(plan.order) if plan is not None else _count(survey.id)
     if withheld_groups({"all": total}, anonymous=survey.anonymous, k=k):
         raise Conflict(
             _("This survey is anonymous: it can be exported once it has %(k)s responses.", k=k)
         )
-    keys = _segment_keys(survey.id)
-    blanked = _blanked_values(survey, keys, k)
     questions = list(survey.questions)
     header = [
         *([] if survey.anonymous else ["response_id"]),
@@ -85,7 +92,12 @@ def response_table(survey_id: int) -> tuple[list[str], Iterator[list[Any]]]:
         *(_question_header(i, q) for i, q in enumerate(questions, start=1)),
         "tags",
     ]
-    return [str(neutralise(cell)) for cell in header], _rows(survey, questions, keys, blanked)
+    return [str(neutralise(cell)) for cell in header], _rows(survey, questions, keys, plan)
+
+
+def _count(survey_id: int) -> int:
+    query = sa.select(sa.func.count(Response.id)).where(Response.survey_id == survey_id)
+    return int(db.session().scalar(query) or 0)
 
 
 class _Tagger:
@@ -104,42 +116,83 @@ def _segment_keys(survey_id: int) -> list[str]:
     return rollups.segment_keys(db.session().connection(), [survey_id])
 
 
-def _blanked_values(survey: Survey, keys: Sequence[str], k: int) -> dict[str, set[str]]:
-    """Per segment key, the values too rare to print on an anonymous survey's rows."""
-    if not survey.anonymous:
-        return {}
-    blanked: dict[str, set[str]] = {}
-    for key in keys:
-        value = sa.cast(Response.segment[key].as_string(), sa.String)
-        counts = {
-            str(v): int(n)
-            for v, n in db.session().execute(
-                sa.select(value, sa.func.count())
-                .where(Response.survey_id == survey.id, value.is_not(None))
-                .group_by(value)
-            )
-        }
-        blanked[key] = withheld_groups(counts, anonymous=True, k=k)
-    return blanked
+@dataclass(frozen=True)
+class _AnonymousPlan:
+    """Which rows of an anonymous survey are exported, in what order, dated and blanked how."""
+
+    order: list[int]
+    release: dict[int, dt.date]
+    blanked: set[int]
+
+
+def _anonymous_plan(survey: Survey, keys: Sequence[str], k: int) -> _AnonymousPlan:
+    """The released rows, shuffled within (release day, score), and those to blank.
+
+    Language and channel describe a group too (the one French speaker of a team).
+    """
+    schedule = reporting.release_schedule(survey)
+    rows: list[tuple[int, dt.date, int, tuple[str, ...]]] = []
+    for response_id, created_at, score, language, channel, segment in db.session().execute(
+        sa.select(
+            Response.id,
+            Response.created_at,
+            Response.score,
+            Response.language,
+            Response.channel,
+            Response.segment,
+        ).where(Response.survey_id == survey.id)
+    ):
+        released = schedule.get(reporting.local_answer_day(created_at))
+        if released is None:
+            continue
+        values = (language, channel, *(str((segment or {}).get(key, "")) for key in keys))
+        rows.append((response_id, released, -1 if score is None else score, values))
+    # Ids and days within a block follow submission order: shuffle, then sort stably.
+    random.SystemRandom().shuffle(rows)
+    rows.sort(key=lambda row: (row[1], row[2]))
+    return _AnonymousPlan(
+        order=[row[0] for row in rows],
+        release={row[0]: row[1] for row in rows},
+        blanked=_blanked_rows([(row[0], row[1], row[3]) for row in rows], k),
+    )
+
+
+def _blanked_rows(rows: Sequence[tuple[int, dt.date, tuple[str, ...]]], k: int) -> set[int]:
+    """The ids whose segment cells are blanked so every printed combination has >= k rows."""
+    combos = Counter((day, values) for _id, day, values in rows)
+    rare = {combo for combo, n in combos.items() if n < k}
+    by_day: dict[dt.date, list[tuple[int, tuple[str, ...]]]] = {}
+    for combo in combos:
+        by_day.setdefault(combo[0], []).append((combos[combo], combo[1]))
+    for day, entries in by_day.items():
+        blanked = sum(n for n, values in entries if (day, values) in rare)
+        # The blanked rows of a day must be at least k too, or none (elimination).
+        for n, values in sorted(entries):
+            if blanked == 0 or blanked >= k:
+                break
+            if (day, values) not in rare:
+                rare.add((day, values))
+                blanked += n
+    return {response_id for response_id, day, values in rows if (day, values) in rare}
 
 
 def _rows(
     survey: Survey,
     questions: Sequence[Question],
     keys: Sequence[str],
-    blanked: dict[str, set[str]],
+    plan: _AnonymousPlan | None,
 ) -> Iterator[list[Any]]:
     session = db.session()
-    order = (
-        (Response.created_at, Response.score, Response.language)
-        if survey.anonymous
-        else (Response.created_at, Response.id)
-    )
-    ids = list(
-        session.scalars(
-            sa.select(Response.id).where(Response.survey_id == survey.id).order_by(*order)
+    if plan is not None:
+        ids = plan.order
+    else:
+        ids = list(
+            session.scalars(
+                sa.select(Response.id)
+                .where(Response.survey_id == survey.id)
+                .order_by(Response.created_at, Response.id)
+            )
         )
-    )
     tagger = _Tagger()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
@@ -152,7 +205,7 @@ def _rows(
             )
         }
         for response_id in chunk:
-            yield _row(survey, loaded[response_id], questions, keys, blanked, tagger)
+            yield _row(survey, loaded[response_id], questions, keys, plan, tagger)
         session.expunge_all()
 
 
@@ -161,22 +214,27 @@ def _row(
     response: Response,
     questions: Sequence[Question],
     keys: Sequence[str],
-    blanked: dict[str, set[str]],
+    plan: _AnonymousPlan | None,
     tagger: _Tagger,
 ) -> list[Any]:
     answers = {answer.question_id: answer for answer in response.answers}
     created = (
-        response.created_at.date().isoformat()
-        if survey.anonymous
+        plan.release[response.id].isoformat()
+        if plan is not None
         else response.created_at.isoformat(timespec="seconds")
     )
-    segment = response.segment or {}
+    blank = plan is not None and response.id in plan.blanked
+    segment = {} if blank else response.segment or {}
     cells: list[Any] = [] if survey.anonymous else [response.id]
-    cells += [created, response.language, response.channel, response.completed, response.score]
+    cells += [
+        created,
+        None if blank else response.language,
+        None if blank else response.channel,
+        response.completed,
+        response.score,
+    ]
     for key in keys:
-        value = segment.get(key)
-        shown = None if value is None or str(value) in blanked.get(key, set()) else value
-        cells.append(shown)
+        cells.append(segment.get(key))
     tags: list[str] = []
     for question in questions:
         answer = answers.get(question.id)

@@ -34,6 +34,7 @@ from surveyapp.services.errors import InvalidInput, NotFound, ServiceError
 
 __all__ = [
     "FREQUENCIES",
+    "RECURRING_KINDS",
     "OpenedWave",
     "Schedule",
     "due_wave_number",
@@ -45,6 +46,8 @@ __all__ = [
 ]
 
 FREQUENCIES = ("weekly", "monthly", "quarterly")
+# The kinds that recur in waves: pulses, and the monthly eNPS pulse HR runs (PRODUCT.md).
+RECURRING_KINDS = ("pulse", "enps")
 OPENING_HOUR = 9
 _MONTHS = {"monthly": 1, "quarterly": 3}
 
@@ -144,8 +147,8 @@ def set_schedule(
     survey = db.session().get(Survey, survey_id)
     if survey is None:
         raise NotFound(_("No such survey."))
-    if survey.kind != "pulse":
-        raise InvalidInput(_("Only pulse surveys recur on a schedule."), "frequency")
+    if survey.kind not in RECURRING_KINDS:
+        raise InvalidInput(_("Only pulse and eNPS surveys recur on a schedule."), "frequency")
     settings = dict(survey.settings)
     if frequency is None:
         settings.pop("schedule", None)
@@ -174,7 +177,7 @@ def open_due_waves(now: dt.datetime | None = None) -> list[OpenedWave]:
     session = db.session()
     opened: list[OpenedWave] = []
     pulses = session.scalars(
-        sa.select(Survey).where(Survey.kind == "pulse", Survey.status == "active")
+        sa.select(Survey).where(Survey.kind.in_(RECURRING_KINDS), Survey.status == "active")
     ).all()
     session.commit()
     for survey in pulses:
@@ -220,7 +223,7 @@ def list_waves(survey_id: int) -> list[tuple[PulseWave, int, int]]:
 
 def wave_for_response(survey: Survey, invitation: Invitation | None) -> int | None:
     """The wave number an answer belongs to: its invitation's, else the survey's latest wave."""
-    if survey.kind != "pulse":
+    if survey.kind not in RECURRING_KINDS:
         return None
     query = sa.select(PulseWave.number)
     if invitation is not None and invitation.wave_id is not None:

@@ -151,7 +151,7 @@ def reason_shares(
     Raises NotFound for an unknown survey.
     """
     survey = surveys.get_survey(survey_id)
-    k = reporting.reporting_threshold()
+    k = reporting.reporting_threshold(survey)
     considered = _considered(survey, start, end).subquery()
     session = db.session()
     n = session.scalar(sa.select(sa.func.count()).select_from(considered)) or 0
@@ -209,7 +209,7 @@ def reason_verbatims(
             .join(AnswerTag, AnswerTag.answer_id == Answer.id)
             .where(AnswerTag.tag == tag, Answer.response_id.in_(considered))
         )
-        if is_withheld(people or 0, k=reporting.reporting_threshold()):
+        if is_withheld(people or 0, k=reporting.reporting_threshold(survey)):
             return VerbatimList(tag=tag, withheld=True)
         # Ids follow submission order; ordering by text within a day hides it.
         tagged = tagged.order_by(Response.created_at.desc(), Answer.text)

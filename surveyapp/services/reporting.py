@@ -12,20 +12,22 @@ per-period functions: ``metrics_by_period``, ``dashboard``, ``overview``).
 
 The per-period functions read the daily rollups (``services.rollups``) rather
 than the responses, and pass every group they are about to report through
-``analytics.suppression.withheld_groups`` (the one gate of PRODUCT.md §
-Anonymity) before any number leaves this module.
+``services.anonymity`` (the one gate of PRODUCT.md § Anonymity: the
+survey's threshold k, complementary suppression) before any number leaves
+this module. An anonymous survey's answers are reported by release block
+(``anonymity.released``): today's answers and an unfinished block of fewer
+than k answers wait, so no report differs from another by one person.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from surveyapp import db
@@ -49,7 +51,7 @@ from surveyapp.analytics.periods import (
     time_zone,
 )
 from surveyapp.analytics.significance import Change, change_significance
-from surveyapp.analytics.suppression import check_k, is_withheld, withheld_groups
+from surveyapp.analytics.suppression import is_withheld, release_days, withheld_groups
 from surveyapp.models import (
     Answer,
     AttributeDefinition,
@@ -59,7 +61,7 @@ from surveyapp.models import (
     Survey,
     utcnow,
 )
-from surveyapp.services import rollups, surveys
+from surveyapp.services import anonymity, org_chart, rollups, surveys
 from surveyapp.services.errors import InvalidInput
 
 __all__ = [
@@ -77,10 +79,15 @@ __all__ = [
     "SurveyResults",
     "choice_counts",
     "dashboard",
+    "group_score",
     "latest_comments",
+    "local_answer_day",
     "metrics_by_period",
+    "nested_totals",
     "overview",
     "parse_metrics_query",
+    "release_schedule",
+    "released_range",
     "reporting_threshold",
     "response_count",
     "score_histogram",
@@ -143,9 +150,9 @@ class SurveyResults:
         return self.survey.main_question
 
 
-def reporting_threshold() -> int:
-    """The anonymity threshold k (``REPORTING_THRESHOLD``, default 5); raises AnalyticsError < 3."""
-    return check_k(int(current_app.config["REPORTING_THRESHOLD"]))
+def reporting_threshold(survey: Survey | None = None) -> int:
+    """The anonymity threshold k of ``survey`` (``anonymity.reporting_k``); AnalyticsError < 3."""
+    return anonymity.reporting_k(survey)
 
 
 def _in_period(
@@ -238,10 +245,13 @@ def latest_comments(
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     segment: tuple[str, str] | None = None,
+    within: tuple[str, Collection[str]] | None = None,
 ) -> list[Comment]:
     """The ``limit`` latest non-empty text answers of the survey, newest first.
 
-    ``segment`` (attribute, value) keeps only the responses of that segment.
+    ``segment`` (attribute, value) keeps only the responses of that segment;
+    ``within`` (attribute, values) only those of the values a breakdown shows, so
+    a withheld group's comments are not listed beside it.
     """
     text_ids = [question.id for question in survey.questions if question.type == "text"]
     if not text_ids or limit <= 0:
@@ -259,6 +269,8 @@ def latest_comments(
     )
     if segment is not None:
         query = query.where(_segment_clause(*segment))
+    if within is not None:
+        query = query.where(_segment_value(within[0]).in_(list(within[1])))
     if survey.anonymous:
         # Ids follow submission order; ordering by text within a day hides it.
         query = query.order_by(Response.created_at.desc(), Answer.text)
@@ -287,7 +299,8 @@ def survey_results(
     Raises NotFound for an unknown survey.
     """
     survey = surveys.get_survey(survey_id)
-    k = reporting_threshold()
+    k = reporting_threshold(survey)
+    start, end = released_range(survey, start, end)
     n, histogram = _counts_by_score(survey.id, start, end)
     if survey.anonymous and is_withheld(n, k=k):
         return SurveyResults(survey=survey, k=k, withheld=True)
@@ -499,9 +512,13 @@ def _score_kind(main: Question | None) -> str:
     return "mean"
 
 
-def _group_score(
+def group_score(
     main: Question | None, responses: int, histogram: Mapping[int, int], suppressed: bool
 ) -> GroupScore:
+    """The headline metric of a group of ``responses`` with this main-score ``histogram``.
+
+    ``suppressed`` gives an empty, withheld score (the caller asked services.anonymity).
+    """
     kind = _score_kind(main)
     if suppressed:
         return GroupScore(kind=kind, suppressed=True)
@@ -562,17 +579,116 @@ class SegmentScore:
     score: GroupScore
 
 
+# What a shown total holds beyond its shown groups (anonymity.withheld's ``rest``).
+_REST = "\x00rest"
+# Anonymous surveys' release blocks are counted from their very first answer.
+_BEGINNING = dt.date(1970, 1, 1)
+
+
+def _read_days(
+    survey_ids: Sequence[int], first: dt.date, end: dt.date, key: str, value: str | None
+) -> dict[int, list[rollups.DayCounts]]:
+    """Rolled-up days, or the raw responses while the rollups are in another time zone."""
+    if not survey_ids:
+        return {}
+    if rollups.rollups_usable():
+        return rollups.daily_counts(survey_ids, first, end, key, value)
+    return rollups.raw_daily_counts(survey_ids, first, end, key, value)
+
+
 def _daily(
-    survey_ids: Sequence[int],
+    chosen: Sequence[Survey],
     first: dt.date,
     end: dt.date,
     key: str = "",
     value: str | None = None,
 ) -> dict[int, list[rollups.DayCounts]]:
-    """Rolled-up days, or the raw responses while the rollups are in another time zone."""
-    if rollups.rollups_usable():
-        return rollups.daily_counts(survey_ids, first, end, key, value)
-    return rollups.raw_daily_counts(survey_ids, first, end, key, value)
+    """Per survey, its days in ``[first, end)``; an anonymous survey's as released.
+
+    An anonymous survey's answers count on the day their release block ends
+    (``anonymity.released``): the range selects whole blocks, never a part of one.
+    """
+    named = [survey.id for survey in chosen if not survey.anonymous]
+    result = _read_days(named, first, end, key, value)
+    hidden = [survey for survey in chosen if survey.anonymous]
+    everything = _read_days([survey.id for survey in hidden], _BEGINNING, today(), key, value)
+    for survey in hidden:
+        result[survey.id] = [
+            row
+            for row in anonymity.released(survey, everything[survey.id])
+            if first <= row[1] < end
+        ]
+    return result
+
+
+def _answer_window(
+    survey: Survey, query: MetricsQuery, key: str, tz: dt.tzinfo
+) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC range of the single answers (comments, other questions) a report may read.
+
+    For an anonymous survey, exactly the answers of the blocks released in the range.
+    """
+    if not survey.anonymous:
+        return day_bounds(query.start, tz)[0], day_bounds(query.end, tz)[0]
+    days = _read_days([survey.id], _BEGINNING, today(), key, query.value if key else None)
+    window = anonymity.release_window(survey, days[survey.id], query.start, query.end)
+    if window is None:
+        moment = day_bounds(query.start, tz)[0]
+        return moment, moment
+    return day_bounds(window[0], tz)[0], day_bounds(window[1] + dt.timedelta(days=1), tz)[0]
+
+
+def release_schedule(survey: Survey) -> dict[dt.date, dt.date]:
+    """An anonymous survey's answer days (local) mapped to the day they are released.
+
+    Days of the unfinished block, and today, are missing (``anonymity.released``).
+    """
+    days = _read_days([survey.id], _BEGINNING, today(), "", None)[survey.id]
+    counts: dict[dt.date, int] = {}
+    for _value, day, n, _histogram in days:
+        counts[day] = counts.get(day, 0) + n
+    return release_days(counts, k=reporting_threshold(survey))
+
+
+def local_answer_day(moment: dt.datetime) -> dt.date:
+    """The local day (workspace time zone) of an answer's timestamp."""
+    return local_day(moment, _tz())
+
+
+def released_range(
+    survey: Survey, start: dt.datetime | None, end: dt.datetime | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """``[start, end)`` as an anonymous survey may report it: the whole release blocks
+    released from ``start``'s local day to the day before ``end``'s (an empty range when
+    none is). A named survey's range is returned as it is.
+    """
+    if not survey.anonymous:
+        return start, end
+    tz = _tz()
+    first = local_day(start, tz) if start is not None else _BEGINNING
+    last = min(local_day(end, tz), today()) if end is not None else today()
+    days = _read_days([survey.id], _BEGINNING, today(), "", None)[survey.id]
+    window = anonymity.release_window(survey, days, first, last) if first < last else None
+    if window is None:
+        nothing = day_bounds(_BEGINNING, tz)[0]
+        return nothing, nothing
+    return day_bounds(window[0], tz)[0], day_bounds(window[1] + dt.timedelta(days=1), tz)[0]
+
+
+def nested_totals(key: str | None, counts: Mapping[str, int]) -> list[list[str]]:
+    """The groups of a breakdown by ``key`` whose sums other pages show.
+
+    A breakdown by team is nested in the departments of the org chart: each
+    department's total is shown by the department breakdown, so a withheld
+    team must not follow from its department minus its other teams.
+    """
+    if key != org_chart.TEAM_ATTRIBUTE:
+        return []
+    departments: dict[str, list[str]] = {}
+    for team, department in org_chart.team_departments().items():
+        if team in counts and department:
+            departments.setdefault(department, []).append(team)
+    return list(departments.values())
 
 
 def _add(target: dict[int, int], histogram: Mapping[int, int]) -> None:
@@ -614,7 +730,7 @@ def _trend(
     previous: GroupScore | None = None
     for start in starts:
         responses, histogram = groups.get((value, start), (0, {}))
-        score = _group_score(main, responses, histogram, (value, start) in withheld)
+        score = group_score(main, responses, histogram, (value, start) in withheld)
         change = None
         if previous is not None:
             change = change_significance(previous.as_change_input(), score.as_change_input())
@@ -642,18 +758,25 @@ def metrics_by_period(
     survey = surveys.get_survey(survey_id)
     query = parse_metrics_query(interval, start, end, segment)
     main = survey.main_question
-    k = reporting_threshold()
+    k = reporting_threshold(survey)
     starts = period_starts(query.start, query.end, query.interval)
     key = query.segment or ""
-    days = _daily([survey.id], query.start, query.end, key)[survey.id]
+    days = _daily([survey], query.start, query.end, key)[survey.id]
     groups = _by_period(days, query.interval)
-    withheld = _withheld_periods(survey, k, starts, groups, segmented=bool(query.segment))
+    overall = (
+        _by_period(_daily([survey], query.start, query.end)[survey.id], query.interval)
+        if query.segment
+        else groups
+    )
+    withheld = _withheld_periods(
+        survey, k, starts, groups, segmented=bool(query.segment), overall=overall
+    )
     values = sorted({value for value, _day in groups}) if query.segment else [""]
     rows: list[dict[str, Any]] = []
     for start_day in starts:
         for value in values:
             responses, histogram = groups.get((value, start_day), (0, {}))
-            score = _group_score(main, responses, histogram, (value, start_day) in withheld)
+            score = group_score(main, responses, histogram, (value, start_day) in withheld)
             rows.append(_api_row(start_day, value if query.segment else None, score))
     return rows
 
@@ -665,19 +788,34 @@ def _withheld_periods(
     groups: Mapping[tuple[str, dt.date], tuple[int, dict[int, int]]],
     *,
     segmented: bool,
+    overall: Mapping[tuple[str, dt.date], tuple[int, dict[int, int]]],
 ) -> set[tuple[str, dt.date]]:
-    """Which (value, period) groups the anonymity gate withholds."""
+    """Which (value, period) groups the anonymity gate withholds.
+
+    ``overall`` holds each period's total as the unsegmented answer shows it:
+    what it holds beyond the values shown is withheld mass as well.
+    """
     if not segmented:
         counts = {("", start): groups.get(("", start), (0, {}))[0] for start in starts}
         return withheld_groups(counts, anonymous=survey.anonymous, k=k, total=sum(counts.values()))
-    withheld: set[tuple[str, dt.date]] = set()
     values = sorted({value for value, _day in groups})
-    for start in starts:
-        counts = {(value, start): groups.get((value, start), (0, {}))[0] for value in values}
-        withheld |= withheld_groups(
-            counts, anonymous=survey.anonymous, k=k, total=sum(counts.values())
+    counts = {
+        (value, start): groups.get((value, start), (0, {}))[0]
+        for value in values
+        for start in starts
+    }
+    # Each period's total over the values is shown, and each value's total over the
+    # periods is shown by the segment breakdown: both must not give a withheld cell away.
+    rest = {
+        (_REST, start): max(
+            overall.get(("", start), (0, {}))[0] - sum(counts[(value, start)] for value in values),
+            0,
         )
-    return withheld
+        for start in starts
+    }
+    periods = [[*((value, start) for value in values), (_REST, start)] for start in starts]
+    values_over_time = [[(value, start) for start in starts] for value in values]
+    return anonymity.withheld(survey, counts, totals=[*periods, *values_over_time], rest=rest)
 
 
 def _api_row(start: dt.date, segment: str | None, score: GroupScore) -> dict[str, Any]:
@@ -735,6 +873,9 @@ class Dashboard:
     questions: list[QuestionStats]
     delivered: int | None
     response_rate: float | None
+    # The UTC range of the single answers the report covers (comments, reasons):
+    # for an anonymous survey, exactly its released blocks.
+    window: tuple[dt.datetime, dt.datetime] | None = None
 
 
 def dashboard(
@@ -745,12 +886,12 @@ def dashboard(
     Raises NotFound for an unknown survey.
     """
     survey = surveys.get_survey(survey_id)
-    k = reporting_threshold()
+    k = reporting_threshold(survey)
     main = survey.main_question
     tz = _tz()
     starts = period_starts(query.start, query.end, query.interval)
     filter_key = query.segment if query.value is not None else None
-    days = _daily([survey.id], query.start, query.end, filter_key or "", query.value)[survey.id]
+    days = _daily([survey], query.start, query.end, filter_key or "", query.value)[survey.id]
     totals = _totals(days)
     responses, histogram = totals.get(query.value or "", (0, {}))
     overall_withheld = bool(withheld_groups({"all": responses}, anonymous=survey.anonymous, k=k))
@@ -758,9 +899,8 @@ def dashboard(
     value = query.value or ""
     counts = {(value, start): groups.get((value, start), (0, {}))[0] for start in starts}
     withheld = withheld_groups(counts, anonymous=survey.anonymous, k=k, total=responses)
-    total = _group_score(main, responses, histogram, overall_withheld)
-    utc_start = day_bounds(query.start, tz)[0]
-    utc_end = day_bounds(query.end, tz)[0]
+    total = group_score(main, responses, histogram, overall_withheld)
+    utc_start, utc_end = _answer_window(survey, query, filter_key or "", tz)
     segment = (query.segment, query.value) if filter_key and query.value is not None else None
 
     if overall_withheld:
@@ -778,7 +918,9 @@ def dashboard(
             response_rate=None,
         )
     periods = _trend(main, starts, groups, value, withheld)
-    segments = _segments(survey, main, k, query) if query.segment and query.value is None else []
+    segments = (
+        _segments(survey, main, query, responses) if query.segment and query.value is None else []
+    )
     summary: dict[str, Any] = {}
     if main is not None and main.scale is not None:
         summary["distribution"] = distribution(histogram, main.scale)
@@ -797,7 +939,12 @@ def dashboard(
         k=k,
         n=responses,
         comments=latest_comments(
-            survey, limit=comment_limit, start=utc_start, end=utc_end, segment=segment
+            survey,
+            limit=comment_limit,
+            start=utc_start,
+            end=utc_end,
+            segment=segment,
+            within=_shown_values(survey, query, segments),
         ),
         **summary,
     )
@@ -814,32 +961,55 @@ def dashboard(
         questions=[q for q in questions if main is None or q.question.id != main.id],
         delivered=delivered,
         response_rate=100 * answered / delivered if delivered else None,
+        window=(utc_start, utc_end),
     )
+
+
+def _shown_values(
+    survey: Survey, query: MetricsQuery, segments: Sequence[SegmentScore]
+) -> tuple[str, list[str]] | None:
+    """On an anonymous survey's breakdown, the values shown: comments come from those only."""
+    if not survey.anonymous or query.segment is None or query.value is not None:
+        return None
+    return query.segment, [row.value for row in segments if not row.score.suppressed]
 
 
 def _segments(
-    survey: Survey, main: Question | None, k: int, query: MetricsQuery
+    survey: Survey, main: Question | None, query: MetricsQuery, shown_total: int
 ) -> list[SegmentScore]:
+    """The breakdown by ``query.segment``; ``shown_total`` is the page's response count.
+
+    An anonymous survey releases each value's answers on its own (services.anonymity),
+    so the shown total can hold answers no value shows yet: that rest is withheld
+    mass too, never below k once subtracted.
+    """
     assert query.segment is not None
-    days = _daily([survey.id], query.start, query.end, query.segment)[survey.id]
+    days = _daily([survey], query.start, query.end, query.segment)[survey.id]
     totals = _totals(days)
-    withheld = withheld_groups(
-        {value: n for value, (n, _h) in totals.items()},
-        anonymous=survey.anonymous,
-        k=k,
-        total=sum(n for n, _h in totals.values()),
+    counts = {value: n for value, (n, _h) in totals.items()}
+    rest = {_REST: max(shown_total - sum(counts.values()), 0)}
+    withheld = anonymity.withheld(
+        survey,
+        counts,
+        total=shown_total,
+        totals=nested_totals(query.segment, counts),
+        rest=rest,
     )
     rows = [
-        SegmentScore(value=value, score=_group_score(main, n, histogram, value in withheld))
+        SegmentScore(value=value, score=group_score(main, n, histogram, value in withheld))
         for value, (n, histogram) in totals.items()
     ]
     return sorted(rows, key=lambda row: (row.score.suppressed, -row.score.n, row.value))
 
 
-def _segment_clause(key: str, value: str) -> sa.ColumnElement[bool]:
+def _segment_value(key: str) -> sa.ColumnElement[Any]:
     if key in SEGMENT_BUILT_INS:
-        return getattr(Response, key) == value
-    return sa.cast(Response.segment[key].as_string(), sa.String) == value
+        return getattr(Response, key)
+    return sa.cast(Response.segment[key].as_string(), sa.String)
+
+
+def _segment_clause(key: str, value: str) -> sa.ColumnElement[bool]:
+    return _segment_value(key) == value
 
 
 def _question_stats(
@@ -962,12 +1132,11 @@ def overview(days: int = 30) -> list[OverviewRow]:
     )
     if not active:
         return []
-    k = reporting_threshold()
     tz = _tz()
     end = today() + dt.timedelta(days=1)
     middle = end - dt.timedelta(days=days)
     first = middle - dt.timedelta(days=days)
-    daily = _daily([survey.id for survey in active], first, end)
+    daily = _daily(active, first, end)
     utc_middle = day_bounds(middle, tz)[0]
     utc_end = day_bounds(end, tz)[0]
     delivered = _delivered_by_survey([survey.id for survey in active], utc_middle, utc_end)
@@ -979,11 +1148,9 @@ def overview(days: int = 30) -> list[OverviewRow]:
             responses, merged = windows[day >= middle]
             _add(merged, histogram)
             windows[day >= middle] = (responses + n, merged)
-        hidden = withheld_groups(
-            {window: n for window, (n, _h) in windows.items()}, anonymous=survey.anonymous, k=k
-        )
-        current = _group_score(main, *windows[True], True in hidden)
-        previous = _group_score(main, *windows[False], False in hidden)
+        hidden = anonymity.withheld(survey, {window: n for window, (n, _h) in windows.items()})
+        current = group_score(main, *windows[True], True in hidden)
+        previous = group_score(main, *windows[False], False in hidden)
         sent, answered = delivered.get(survey.id, (0, 0))
         rows.append(
             OverviewRow(

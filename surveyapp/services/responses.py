@@ -6,9 +6,10 @@ unique) and one per submission key on public links, so a double click, a
 replayed POST or the back button updates a response instead of adding one.
 
 Anonymous surveys (PRODUCT.md § Anonymity): the response stores no contact,
-no invitation and day-truncated timestamps; the invitation only records that
-it was answered, also to the day, so that the order of invitation events
-cannot be matched with the order of responses.
+no invitation and day-truncated timestamps, only the contact's reportable
+attributes (groups such as a team); the invitation only records that it was
+answered, also to the day, so that the order of invitation events cannot be
+matched with the order of responses.
 """
 
 from __future__ import annotations
@@ -395,6 +396,8 @@ def _write(
         )
         if invitation is not None and survey.anonymous:
             _claim_anonymous_invitation(invitation, stamp)
+            # Groups (team, location), never the person: only reportable attributes.
+            response.segment = contact_segment(invitation.contact)
         elif invitation is not None:
             response.invitation_id = invitation.id
             response.contact_id = invitation.contact_id

@@ -293,7 +293,8 @@ def tag_response(survey: Survey, response: Response) -> None:
     chosen = _chosen_reason(survey, {answer.question_id: answer.choices for answer in answers})
     # Removals only matter where tags are planned.
     removed = removed_tags([answer.id for answer in answers]) if considered else set()
-    now = utcnow()
+    # An anonymous answer's time is known to the day only (PRODUCT.md § Anonymity).
+    now = response.updated_at if survey.anonymous else utcnow()
     for answer in answers:
         planned: list[PlannedTag] = []
         if answer.text and answer.text.strip():

@@ -93,7 +93,8 @@ def create_user(email: str, password: str, role: str, name: str = "") -> User:
 
 
 def create_first_admin(email: str, password: str, name: str = "") -> User:
-    """Create the first admin; refused with Conflict once any account exists."""
+    """Create the first admin, with HR (someone must see eNPS surveys and can hand it over);
+    refused with Conflict once any account exists."""
     session = db.session()
     if session.get_bind().dialect.name == "postgresql":
         # Serialises concurrent set-up forms: the second one then sees the first account.
@@ -102,8 +103,9 @@ def create_first_admin(email: str, password: str, name: str = "") -> User:
         session.rollback()
         raise Conflict("The first account already exists: log in instead.")
     user = _new_user(email, password, "admin", name)
+    user.hr = True
     session.add(user)
-    audit.record(None, "user.created", user, {"role": "admin"})
+    audit.record(None, "user.created", user, {"role": "admin", "hr": True})
     session.flush()
     # SQLite takes its write lock at the INSERT: a concurrent form now sees two accounts.
     if session.scalar(sa.select(sa.func.count(User.id))) != 1:

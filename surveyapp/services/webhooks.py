@@ -47,7 +47,7 @@ from surveyapp.models import (
     utcnow,
 )
 from surveyapp.models.webhook import TEST_EVENT, WEBHOOK_EVENTS
-from surveyapp.services import audit
+from surveyapp.services import audit, survey_access
 from surveyapp.services.errors import InvalidInput, NotFound
 
 __all__ = [
@@ -340,7 +340,8 @@ def response_saved(
 ) -> int:
     """Queue response.created/updated (and alert.created for a new case) for a flushed response.
 
-    No commit: the caller's transaction decides. Returns how many deliveries were queued.
+    No commit: the caller's transaction decides. Returns how many deliveries were queued;
+    none for a named (not anonymous) eNPS answer.
     """
     wanted = ["response.created" if created else "response.updated"]
     if case is not None:
@@ -351,6 +352,10 @@ def response_saved(
     now = utcnow()
     if survey.anonymous:
         return _queue_anonymous(survey, response, endpoints, created, now)
+    # A named eNPS answer is for HR and the accounts the survey is shared with, never for
+    # integrations (API keys do not see eNPS surveys either).
+    if survey_access.is_restricted(survey):
+        return 0
     data = _response_data(survey, response)
     payloads = {wanted[0]: _envelope(wanted[0], now, data)}
     if case is not None:

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         contacts,
         dashboard,
         distribution,
+        enps,
         errors,
         headers,
         health,
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(taxonomy.bp)
+    app.register_blueprint(enps.bp)
     app.register_blueprint(health.bp)
     # The API authenticates with keys, never with the session cookie: no CSRF token.
     csrf.exempt(api.bp)

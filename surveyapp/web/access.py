@@ -1,4 +1,10 @@
-"""Who may see what: Flask-Login set-up and the role check for staff routes."""
+"""Who may see what: Flask-Login set-up, the role check for staff routes, and eNPS access.
+
+Every staff route about one survey (``survey_id`` in its URL) goes through
+``services.survey_access`` before its view runs: an eNPS survey is 404 for
+an account that is neither HR nor given a share, on every page, export and
+form about it. Team-only access (a manager) opens only ``TEAM_SCOPED_ENDPOINTS``.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,14 @@ from flask import Flask, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
-from surveyapp.services import users
+from surveyapp.services import survey_access, users
 
-__all__ = ["init_app", "role_required"]
+__all__ = ["TEAM_SCOPED_ENDPOINTS", "init_app", "role_required"]
+
+# The pages a manager with team-only access may open (their teams' numbers only).
+TEAM_SCOPED_ENDPOINTS = frozenset({"enps.dashboard"})
+# The API authenticates with keys and checks access itself (web/api/surveys.py).
+_SELF_CHECKED_BLUEPRINTS = ("api",)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -26,6 +37,20 @@ def init_app(app: Flask) -> None:
     manager.login_message_category = "info"
     manager.session_protection = "strong"
     manager.user_loader(_load_user)
+    app.before_request(_check_survey_access)
+
+
+def _check_survey_access() -> None:
+    """404 for a survey's staff page when the logged-in account may not see that survey."""
+    survey_id = (request.view_args or {}).get("survey_id")
+    if not isinstance(survey_id, int) or request.blueprint in _SELF_CHECKED_BLUEPRINTS:
+        return
+    # Anyone not logged in is sent to the login page by role_required, as before.
+    if not current_user.is_authenticated:
+        return
+    teams_enough = request.endpoint in TEAM_SCOPED_ENDPOINTS
+    if not survey_access.may_open(current_user, survey_id, teams_enough=teams_enough):
+        abort(404)
 
 
 def _load_user(user_id: str) -> users.User | None:

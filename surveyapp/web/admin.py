@@ -31,8 +31,9 @@ from surveyapp.forms.admin import (
     options_from_form,
     options_to_form,
 )
+from surveyapp.forms.enps import ShareForm
 from surveyapp.models import Question, Survey
-from surveyapp.services import pulses, surveys, users
+from surveyapp.services import anonymity, pulses, survey_access, surveys, users
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from surveyapp.services.survey_kinds import KIND_TEMPLATES
 from surveyapp.web.access import role_required
@@ -53,10 +54,12 @@ def index() -> Response:
 @bp.route("/surveys")
 @role_required("viewer")
 def list_surveys() -> str:
-    """Every survey with its status and number of responses."""
+    """Every survey with its status and number of responses; a manager's teams' eNPS."""
+    every = surveys.list_surveys()
     return render_template(
         "admin/surveys.html",
-        surveys=surveys.list_surveys(),
+        surveys=survey_access.visible_surveys(current_user, every),
+        team_surveys=survey_access.team_surveys(current_user, every),
         counts=surveys.response_counts(),
         kind_label=_kind_label,
     )
@@ -71,6 +74,7 @@ def new_survey() -> str | tuple[str, int] | Response:
         form.default_language.data = _user_language()
     if form.validate_on_submit():
         try:
+            survey_access.check_may_create(current_user, form.kind.data)
             survey = surveys.create_survey(
                 form.kind.data,
                 form.title.data,
@@ -104,6 +108,8 @@ def edit_survey(survey_id: int) -> str | tuple[str, int] | Response:
     form = SurveySettingsForm()
     if form.validate_on_submit():
         try:
+            # Checked first: a refused threshold leaves every other setting as it was.
+            anonymity.set_reporting_threshold(survey.id, form.reporting_threshold.data)
             surveys.update_survey(
                 survey.id,
                 title=form.title.data,
@@ -273,7 +279,9 @@ def list_users() -> str | tuple[str, int] | Response:
             return redirect(url_for("admin.list_users"))
     accounts = users.list_users()
     update_forms = {
-        user.id: UserUpdateForm(prefix=f"user{user.id}", role=user.role, active=user.is_active)
+        user.id: UserUpdateForm(
+            prefix=f"user{user.id}", role=user.role, active=user.is_active, hr=user.hr
+        )
         for user in accounts
     }
     page = render_template("admin/users.html", users=accounts, form=form, update_forms=update_forms)
@@ -290,6 +298,7 @@ def update_user(user_id: int) -> Response:
         return redirect(url_for("admin.list_users"))
     try:
         user = users.update_user(user_id, role=form.role.data, active=form.active.data)
+        user = survey_access.set_hr(user_id, form.hr.data)
     except NotFound:
         abort(404)
     except (InvalidInput, Conflict) as exc:
@@ -323,7 +332,7 @@ def _render_survey(
     """The survey page: settings, status buttons, questions and the add-question form."""
     if question_form is None:
         question_form = QuestionForm(formdata=None, data={"type": "text"})
-    if schedule_form is None and survey.kind == "pulse":
+    if schedule_form is None and survey.kind in pulses.RECURRING_KINDS:
         schedule_form = _schedule_form(survey)
     return render_template(
         "admin/survey.html",
@@ -331,7 +340,11 @@ def _render_survey(
         settings_form=settings_form,
         question_form=question_form,
         schedule_form=schedule_form,
-        waves=pulses.list_waves(survey.id) if survey.kind == "pulse" else [],
+        waves=pulses.list_waves(survey.id) if survey.kind in pulses.RECURRING_KINDS else [],
+        recurring=survey.kind in pulses.RECURRING_KINDS,
+        restricted=survey_access.is_restricted(survey),
+        shares=survey_access.list_shares(survey.id) if survey_access.is_restricted(survey) else [],
+        share_form=ShareForm(),
         response_count=surveys.count_responses(survey.id),
         problems=surveys.activation_problems(survey),
         public_url=current_app.config["BASE_URL"]
@@ -370,6 +383,7 @@ def _settings_form(survey: Survey) -> SurveySettingsForm:
             "default_language": survey.default_language,
             "languages": list(survey.languages),
             "anonymous": survey.anonymous,
+            "reporting_threshold": survey.reporting_threshold,
             "topic_en": topics.get("en", ""),
             "topic_fr": topics.get("fr", ""),
             "company": survey.settings.get("company", ""),

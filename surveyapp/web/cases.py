@@ -20,7 +20,7 @@ from surveyapp.forms.cases import (
     StatusForm,
     status_labels,
 )
-from surveyapp.services import alerts, cases, retention, surveys, users
+from surveyapp.services import alerts, cases, retention, survey_access, surveys, users
 from surveyapp.services.errors import InvalidInput, NotFound
 from surveyapp.web.access import role_required
 
@@ -67,8 +67,11 @@ def list_cases() -> str:
         status = None
     survey_id = _int_arg("survey")
     assignee_id = _int_arg("assignee")
+    hidden = frozenset(survey_access.hidden_survey_ids(current_user))
     rows = cases.list_cases(
-        cases.CaseFilters(status=status, survey_id=survey_id, assignee_id=assignee_id)
+        cases.CaseFilters(
+            status=status, survey_id=survey_id, assignee_id=assignee_id, hidden_survey_ids=hidden
+        )
     )
     return render_template(
         "cases/list.html",
@@ -76,7 +79,7 @@ def list_cases() -> str:
         status=status,
         survey_id=survey_id,
         assignee_id=assignee_id,
-        surveys=surveys.list_surveys(),
+        surveys=survey_access.visible_surveys(current_user, surveys.list_surveys()),
         users=[user for user in users.list_users() if user.is_active],
         statuses=status_labels(),
         reasons=REASON_LABELS,
@@ -93,6 +96,8 @@ def view_case(case_id: int) -> str | Response | tuple[str, int]:
     try:
         view = cases.get_case(case_id)
     except NotFound:
+        abort(404)
+    if not survey_access.survey_access(current_user, view.survey).full:
         abort(404)
     active_users = [user for user in users.list_users() if user.is_active]
     assign_form = AssignForm(prefix="assign", assignee_id=view.case.assignee_id or 0)
@@ -139,7 +144,8 @@ def alert_settings() -> str | Response | tuple[str, int]:
         mode=current.mode, survey_ids=sorted(current.survey_ids), prefix="alerts"
     )
     form.survey_ids.choices = [
-        SelectChoice(survey.id, survey.title) for survey in surveys.list_surveys()
+        SelectChoice(survey.id, survey.title)
+        for survey in survey_access.visible_surveys(current_user, surveys.list_surveys())
     ]
     if request.method == "POST":
         if form.validate_on_submit():

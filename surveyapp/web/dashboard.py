@@ -28,11 +28,20 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from surveyapp.analytics import charts
 from surveyapp.analytics.nps import MIN_RESPONSES_FOR_TREND
 from surveyapp.analytics.periods import INTERVALS
-from surveyapp.services import exports, reasons, reporting, rollups, surveys, taxonomy
+from surveyapp.services import (
+    exports,
+    reasons,
+    reporting,
+    rollups,
+    survey_access,
+    surveys,
+    taxonomy,
+)
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 from surveyapp.web.access import role_required
 
@@ -102,7 +111,7 @@ def survey_results(survey_id: int) -> tuple[str, int]:
     survey = data.survey
     main = survey.main_question
     language = _language()
-    why, verbatims = _reasons(data, query, args.get("reason", ""))
+    why, verbatims = _reasons(data, args.get("reason", ""))
     figures = _figures(data, language)
     reason_name = reason_namer()
     if why is not None and why.rows:
@@ -141,12 +150,12 @@ def survey_results(survey_id: int) -> tuple[str, int]:
 
 
 def _reasons(
-    data: reporting.Dashboard, query: reporting.MetricsQuery, reason: str
+    data: reporting.Dashboard, reason: str
 ) -> tuple[reasons.ReasonReport | None, reasons.VerbatimList | None]:
     """The period's reasons, and the verbatims of ``reason`` when it is one of them."""
-    if data.results.withheld or data.results.n == 0:
+    if data.results.withheld or data.results.n == 0 or data.window is None:
         return None, None
-    start, end = reasons.day_range(query.start, query.end)
+    start, end = data.window
     report = reasons.reason_shares(data.survey.id, start=start, end=end)
     if not report.rows or reason not in {row.tag for row in report.rows}:
         return report, None
@@ -311,7 +320,11 @@ def overview() -> str:
     days = int(raw) if raw.isdigit() and int(raw) in OVERVIEW_WINDOWS else 30
     return render_template(
         "dashboard/overview.html",
-        rows=reporting.overview(days),
+        rows=[
+            row
+            for row in reporting.overview(days)
+            if survey_access.survey_access(current_user, row.survey).full
+        ],
         days=days,
         windows=OVERVIEW_WINDOWS,
         headline=_headline,

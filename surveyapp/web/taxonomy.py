@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.fields.choices import SelectChoice
 
 from surveyapp.forms.taxonomy import ButtonForm, CorrectionForm, KeywordForm, MergeForm, ReasonForm
-from surveyapp.services import corrections, retagging, taxonomy
+from surveyapp.services import corrections, retagging, survey_access, taxonomy
 from surveyapp.services.errors import InvalidInput, NotFound
 from surveyapp.web.access import role_required
 from surveyapp.web.dashboard import LANGUAGE_NAMES, reason_namer
@@ -259,6 +259,9 @@ def correct_tags(answer_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     try:
         view = corrections.get_answer_tags(answer_id)
     except NotFound:
+        abort(404)
+    # eNPS comments are for HR and the accounts a survey is shared with.
+    if not survey_access.survey_access(current_user._get_current_object(), view.survey).full:
         abort(404)
     name = reason_namer()
     form = CorrectionForm(

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from surveyapp.analytics import AnalyticsError
-from surveyapp.analytics.suppression import DEFAULT_K, check_k, is_withheld, suppress_groups
+from surveyapp.analytics.suppression import (
+    DEFAULT_K,
+    check_k,
+    is_withheld,
+    release_days,
+    suppress_groups,
+    suppress_linked,
+)
 
 
 def test_default_threshold_is_five() -> None:
@@ -39,8 +48,32 @@ def test_lone_withheld_group_drags_the_smallest_shown_group_when_a_total_is_show
     assert suppress_groups(groups, total=40) == {"ops", "support"}
 
 
-def test_two_withheld_groups_need_no_complement() -> None:
-    assert suppress_groups({"a": 1, "b": 2, "c": 30}, total=33) == {"a", "b"}
+def test_withheld_groups_adding_up_to_less_than_k_drag_a_complement() -> None:
+    # a and b together (3 people) would be 33 − 30: their pooled answers would show.
+    assert suppress_groups({"a": 1, "b": 2, "c": 30}, total=33) == {"a", "b", "c"}
+    assert suppress_groups({"a": 3, "b": 2, "c": 30}, total=35) == {"a", "b"}
+
+
+def test_crossed_breakdowns_withhold_enough_cells_to_hide_every_small_one() -> None:
+    # Teams by location: the ops/Lyon cell of 2 must not follow from any row or column total.
+    cells = {("ops", "paris"): 6, ("ops", "lyon"): 2, ("it", "paris"): 7, ("it", "lyon"): 9}
+    teams = [[("ops", "paris"), ("ops", "lyon")], [("it", "paris"), ("it", "lyon")]]
+    places = [[("ops", "paris"), ("it", "paris")], [("ops", "lyon"), ("it", "lyon")]]
+    withheld = suppress_linked(cells, totals=teams + places)
+    for line in teams + places:
+        hidden = [cells[key] for key in line if key in withheld]
+        assert len(hidden) != 1 and not 0 < sum(hidden) < 5
+
+
+def test_release_days_only_ever_add_blocks_of_k() -> None:
+    days = {dt.date(2026, 3, day): 1 for day in range(1, 13)}
+    released = release_days(days, k=5)
+    assert sorted({released[day] for day in released}) == [
+        dt.date(2026, 3, 5),
+        dt.date(2026, 3, 10),
+    ]
+    # Days 11 and 12 wait for three more answers.
+    assert dt.date(2026, 3, 11) not in released
 
 
 def test_single_group_has_no_complement() -> None:

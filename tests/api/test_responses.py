@@ -115,7 +115,7 @@ def test_inactive_and_anonymous_surveys(client: FlaskClient, write_headers: dict
     )
     assert response.status_code == 409
 
-    anonymous = factories.gen_survey("enps", status="active", anonymous=True)
+    anonymous = factories.gen_survey("nps", status="active", anonymous=True)
     url = f"/api/v1/surveys/{anonymous.id}/responses"
     refused = client.post(
         url, json={"score": 9, "contact_email": "eve@example.com"}, headers=write_headers

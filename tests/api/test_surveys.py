@@ -128,7 +128,7 @@ def test_metrics_rows_and_suppression(client: FlaskClient, read_headers: dict[st
     assert first["nps"] == 100 * (3 - 2) / 6
     assert second["period_start"] == "2026-01-12"
 
-    anonymous = factories.gen_survey("enps", status="active", anonymous=True)
+    anonymous = factories.gen_survey("nps", status="active", anonymous=True)
     gen_scores(anonymous, [10, 9], created_at=day)
     rows = client.get(
         f"/api/v1/surveys/{anonymous.id}/metrics?interval=week&start=2026-01-05&end=2026-01-12",

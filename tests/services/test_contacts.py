@@ -271,7 +271,7 @@ def test_changing_a_type_converts_values_or_is_refused(app: Flask) -> None:
         b"email;mrr;since\na@example.com;1 234,5;15/03/2024\nb@example.com;12;\n"
     )
     assert _contact("a@example.com").attributes["mrr"] == "1 234,5"
-    contacts.define_attribute("mrr", "number", "MRR", reportable=True)
+    contacts.define_attribute("mrr", "number", "MRR")
     contacts.define_attribute("since", "date")
     assert _contact("a@example.com").attributes == {"mrr": 1234.5, "since": "2024-03-15"}
     assert _contact("b@example.com").attributes == {"mrr": 12}

@@ -122,11 +122,13 @@ def test_anonymous_comments_carry_no_date(app: Flask) -> None:
 
 def test_anonymous_survey_under_k_is_withheld(app: Flask) -> None:
     survey = factories.gen_survey("enps")
-    gen_scores(survey, [10, 9, 0])
-    factories.gen_response(survey, 10, "who wrote this?")
+    # Anonymous answers are reported once their day is over (services.anonymity).
+    yesterday = dt.datetime.now(dt.UTC) - DAY
+    gen_scores(survey, [10, 9, 0], created_at=yesterday)
+    factories.gen_response(survey, 10, "who wrote this?", created_at=yesterday)
 
     four = reporting.survey_results(survey.id)
-    gen_scores(survey, [7])
+    gen_scores(survey, [7], created_at=yesterday)
     five = reporting.survey_results(survey.id)
 
     assert four.withheld

@@ -88,16 +88,30 @@ def test_csat_rows_and_segment_breakdown(app: Flask) -> None:
     assert [(r["segment"], r["n"]) for r in by_language] == [("en", 4)]
 
 
-def test_anonymous_periods_under_k_are_suppressed_without_numbers(app: Flask) -> None:
+def test_anonymous_answers_wait_for_a_block_of_k_without_numbers(app: Flask) -> None:
     survey = factories.gen_survey("enps")
     gen_scores(survey, [10] * 6, created_at=at(MON))
     gen_scores(survey, [0] * 2, created_at=at(MON + dt.timedelta(days=7)))
     rows = reporting.metrics_by_period(survey.id, "week", MON, MON + dt.timedelta(days=14))
-    # The 2-response week is withheld, and so is the other one: total − shown would reveal it.
+    # The two answers of the second week wait for three more: they count nowhere yet,
+    # so the first week's numbers cannot be subtracted from a total to reveal them.
     assert rows == [
-        {"period_start": "2026-01-05", "segment": None, "suppressed": True},
+        {
+            "period_start": "2026-01-05",
+            "segment": None,
+            "n": 6,
+            "promoters": 6,
+            "passives": 0,
+            "detractors": 0,
+            "nps": 100.0,
+            "moe": 0.0,
+            "suppressed": False,
+        },
         {"period_start": "2026-01-12", "segment": None, "suppressed": True},
     ]
+    gen_scores(survey, [0] * 3, created_at=at(MON + dt.timedelta(days=8)))
+    rows = reporting.metrics_by_period(survey.id, "week", MON, MON + dt.timedelta(days=14))
+    assert [(row["n"], row["detractors"]) for row in rows] == [(6, 0), (5, 5)]
 
 
 @pytest.mark.parametrize(

@@ -190,6 +190,16 @@ def test_anonymous_surveys_send_only_a_dated_content_free_event_after_the_day(
     assert midnight <= message.next_attempt_at < midnight + dt.timedelta(hours=1)
 
 
+def test_named_enps_answers_are_not_sent_to_integrations(app: Flask) -> None:
+    gen_endpoint(PUBLIC_URL, ALL_EVENTS)
+    survey = factories.gen_survey("enps", anonymous=False)
+    contact = factories.gen_contact("eve@example.com")
+
+    submit(survey, 2, "My manager ignores me", contact=contact)
+
+    assert delivery_rows() == []
+
+
 def test_invitation_failed_is_queued_when_the_outbox_gives_an_invitation_up(app: Flask) -> None:
     gen_endpoint(PUBLIC_URL, ("invitation.failed",))
     for anonymous in (False, True):

@@ -14,7 +14,7 @@ from surveyapp import db
 from surveyapp.models import Survey, User
 from surveyapp.models.survey import KINDS, QUESTION_TYPES
 from surveyapp.services import surveys
-from tests import factories
+from tests import factories, factories_enps
 from tests.conftest import make_test_app
 from tests.factories_admin import gen_answer
 
@@ -75,7 +75,7 @@ def test_viewers_see_the_list_without_edit_links(client: FlaskClient, login: Log
 
 
 def test_create_each_kind_from_the_form(client: FlaskClient, login: Login) -> None:
-    login("editor")
+    factories_enps.hr(login("editor"))
     for kind in KINDS:
         response = client.post(
             "/surveys/new",
@@ -101,8 +101,13 @@ def test_create_each_kind_from_the_form(client: FlaskClient, login: Login) -> No
 
 
 def test_anonymity_choice_overrides_the_kind_default(client: FlaskClient, login: Login) -> None:
-    login("editor")
+    user = login("editor")
     data = {"kind": "enps", "title": "Team", "default_language": "en", "languages": ["en"]}
+    # Only HR creates eNPS surveys: an editor without it is told so.
+    refused = client.post("/surveys/new", data={**data, "anonymity": "no"})
+    assert refused.status_code == 400
+    assert "Only HR can create eNPS surveys" in _text(refused)
+    factories_enps.hr(user)
     response = client.post("/surveys/new", data={**data, "anonymity": "no"})
     survey = _stored(int(response.headers["Location"].rsplit("/", 1)[1]))
     assert survey.anonymous is False
@@ -184,7 +189,7 @@ def test_settings_errors_keep_what_was_typed(client: FlaskClient, login: Login) 
 
 
 def test_anonymity_cannot_be_turned_off_after_responses(client: FlaskClient, login: Login) -> None:
-    login("editor")
+    factories_enps.hr(login("editor"))
     survey = factories.gen_survey("enps")
     factories.gen_response(survey, 10)
     response = client.post(

@@ -242,6 +242,11 @@ ENDPOINT_ROLES: dict[str, str | dict[str, str]] = {
     "taxonomy.retag_job": "viewer",
     "taxonomy.retag_job_status": "viewer",
     "taxonomy.correct_tags": "editor",
+    # HR, a share or a manager's team access on top of the role (services.survey_access).
+    "enps.dashboard": "viewer",
+    "enps.org_chart_page": "editor",
+    "enps.share_survey": "editor",
+    "enps.unshare_survey": "editor",
 }
 LOWER_ROLE = {"editor": "viewer", "admin": "editor"}
 

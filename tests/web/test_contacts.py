@@ -265,19 +265,22 @@ def test_attributes_page_changes_types_and_adds(client: FlaskClient, login: Logi
     prefix = f"a{definition.id}-"
     page = _text(client.get("/contacts/attributes"))
     assert f'name="{prefix}type"' in page
-    saved = client.post(
-        "/contacts/attributes",
-        data={
-            "form": str(definition.id),
-            f"{prefix}key": "mrr",
-            f"{prefix}label": "MRR",
-            f"{prefix}type": "number",
-            f"{prefix}reportable": "y",
-        },
+    fields = {
+        "form": str(definition.id),
+        f"{prefix}key": "mrr",
+        f"{prefix}label": "MRR",
+        f"{prefix}type": "number",
+    }
+    # Amounts are nearly unique per contact: they cannot become report groups.
+    refused_number = client.post(
+        "/contacts/attributes", data={**fields, f"{prefix}reportable": "y"}
     )
+    assert refused_number.status_code == 400
+    assert "Only a choice attribute" in _text(refused_number)
+    saved = client.post("/contacts/attributes", data=fields)
     assert saved.status_code == 302
     db.session().expire_all()
-    assert (definition.type, definition.label, definition.reportable) == ("number", "MRR", True)
+    assert (definition.type, definition.label, definition.reportable) == ("number", "MRR", False)
     assert db.session().scalar(sa.select(Contact)).attributes == {"mrr": 1234.5}  # type: ignore[union-attr]
 
     factories.gen_contact("b@example.com", attributes={"since": "someday"})

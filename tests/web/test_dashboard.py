@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
@@ -10,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests import factories
+from tests import factories, factories_enps
 from tests.factories_results import gen_choice_response, gen_scores
 
 
@@ -57,7 +58,7 @@ def test_nps_page_shows_hand_computed_numbers(
 def test_negative_nps_and_no_trend_note_from_thirty_responses(
     app: Flask, client: FlaskClient, login: Callable[..., object]
 ) -> None:
-    login("viewer")
+    factories_enps.hr(login("viewer"))
     survey = factories.gen_survey("enps", anonymous=False)
     # 10 promoters, 5 passives, 15 detractors: 100 × (10 − 15) / 30 = −16.7, shown −17.
     gen_scores(survey, [10] * 10 + [8] * 5 + [6] * 15)
@@ -145,7 +146,7 @@ def test_only_the_twenty_latest_comments_are_shown(
 def test_anonymous_survey_under_k_withholds_numbers_and_comments(
     app: Flask, client: FlaskClient, login: Callable[..., object]
 ) -> None:
-    login("admin")
+    factories_enps.hr(login("admin"))
     survey = factories.gen_survey("enps")
     assert survey.anonymous
     for score in (10, 9, 3, 0):
@@ -162,10 +163,11 @@ def test_anonymous_survey_under_k_withholds_numbers_and_comments(
 def test_anonymous_survey_at_k_shows_comments_without_dates(
     app: Flask, client: FlaskClient, login: Callable[..., object]
 ) -> None:
-    login("viewer")
+    factories_enps.hr(login("viewer"))
     survey = factories.gen_survey("enps")
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     for score in (10, 9, 8, 7, 3):
-        factories.gen_response(survey, score, f"remark {score}")
+        factories.gen_response(survey, score, f"remark {score}", created_at=yesterday)
 
     html = page(client, survey.id)
 

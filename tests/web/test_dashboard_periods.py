@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from tests import factories
+from tests import factories, factories_enps
 from tests.factories_results import gen_scores
 
 
@@ -120,7 +120,7 @@ def test_responses_xlsx_round_trip(
 def test_anonymous_export_under_k_is_refused(
     app: Flask, client: FlaskClient, login: Callable[..., object]
 ) -> None:
-    login("viewer")
+    factories_enps.hr(login("viewer"))
     survey = factories.gen_survey("enps")
     gen_scores(survey, [9, 9])
     assert client.get(f"/surveys/{survey.id}/export.csv").status_code == 409

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests import factories
+from tests import factories, factories_enps
 from tests.factories_reasons import gen_tagged_response
 
 
@@ -83,11 +84,12 @@ def test_an_unknown_reason_shows_no_verbatims_and_no_tags_no_section(
 def test_anonymous_verbatims_of_a_rare_reason_are_withheld(
     app: Flask, client: FlaskClient, login: Callable[..., object]
 ) -> None:
-    login("viewer")
+    factories_enps.hr(login("viewer"))
     survey = factories.gen_survey("enps", anonymous=True)
-    gen_tagged_response(survey, "The tools crash every single day", score=2)
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    gen_tagged_response(survey, "The tools crash every single day", score=2, created_at=yesterday)
     for _ in range(4):
-        gen_tagged_response(survey, "Nothing to add", score=5)
+        gen_tagged_response(survey, "Nothing to add", score=5, created_at=yesterday)
 
     html = page(client, survey.id)
     tags = re.findall(r'data-reason="(\w+)"', html)

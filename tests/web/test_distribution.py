@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from surveyapp import db
 from surveyapp.services import invitations, reminders, surveys
-from tests import factories
+from tests import factories, factories_enps
 from tests.conftest import make_test_app
 from tests.factories_distribution import invitation_rows, outbox_rows
 
@@ -157,7 +157,7 @@ def test_invitation_list_shows_counts_reasons_and_people(
 def test_anonymous_survey_lists_nobodys_status_but_failures(
     client: FlaskClient, login: Login
 ) -> None:
-    login("viewer")
+    factories_enps.hr(login("viewer"))
     survey = factories.gen_survey("enps")
     assert survey.anonymous
     factories.gen_contact("employee@example.com")

@@ -13,6 +13,7 @@ from surveyapp import db
 from surveyapp.models import Case
 from surveyapp.services import retagging, taxonomy
 from tests import factories
+from tests.factories_enps import hr
 from tests.factories_reasons import gen_tagged_response, stored_tags
 from tests.factories_taxonomy import comment_of, reason, run_retag
 from tests.web.test_dashboard_reasons import page, reason_cells
@@ -180,6 +181,19 @@ def test_comments_of_anonymous_surveys_are_not_corrected_one_by_one(
     answer_id = comment_of(response.id).id
     assert client.get(f"/answers/{answer_id}/tags").status_code == 404
     assert client.post(f"/answers/{answer_id}/tags", data={"tags": []}).status_code == 404
+
+
+def test_only_hr_corrects_the_comments_of_an_enps_survey(
+    app: Flask, client: FlaskClient, login: Callable[..., object]
+) -> None:
+    editor = login("editor")
+    survey = factories.gen_survey("enps", anonymous=False)
+    response = gen_tagged_response(survey, "Way too expensive", score=2)
+    answer_id = comment_of(response.id).id
+    assert client.get(f"/answers/{answer_id}/tags").status_code == 404
+    assert client.post(f"/answers/{answer_id}/tags", data={"tags": []}).status_code == 404
+    hr(editor)
+    assert client.get(f"/answers/{answer_id}/tags").status_code == 200
 
 
 def test_the_case_page_links_to_the_correction_of_its_comment(

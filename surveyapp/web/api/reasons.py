@@ -6,7 +6,7 @@ from flask import Response, jsonify
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from surveyapp.services import reasons
+from surveyapp.services import reasons, reporting
 from surveyapp.web.api import schemas
 from surveyapp.web.api.errors import ApiError
 from surveyapp.web.api.inputs import query
@@ -58,9 +58,12 @@ REASONS = schemas.obj(
 )
 def survey_reasons(survey_id: int) -> Response:
     """Reasons ranked by count, with shares and intervals."""
-    load_survey(survey_id)
+    survey = load_survey(survey_id)
     args = query()
     if args["start"] is not None and args["end"] is not None and args["start"] >= args["end"]:
         raise ApiError(400, "invalid_parameter", _("start must come before end."), field="start")
-    report = reasons.reason_shares(survey_id, start=args["start"], end=args["end"])
+    # An anonymous survey counts whole release blocks only (services.anonymity): a range
+    # one answer wider than another would give that answer's reasons away.
+    start, end = reporting.released_range(survey, args["start"], args["end"])
+    report = reasons.reason_shares(survey_id, start=start, end=end)
     return jsonify(report.as_json())

@@ -159,6 +159,16 @@ QUESTION = obj(
     ["id", "position", "type", "text", "required", "options"],
 )
 
+# PRODUCT.md § Anonymity: k is never below 3; null means the workspace's threshold.
+REPORTING_THRESHOLD = nullable(
+    {
+        "type": "integer",
+        "minimum": 3,
+        "maximum": 1000,
+        "description": "The survey's anonymity threshold k (at least 3); null: the default.",
+    }
+)
+
 SURVEY = obj(
     {
         "id": identifier(),
@@ -168,6 +178,7 @@ SURVEY = obj(
         "language": LANGUAGE,
         "languages": {"type": "array", "items": LANGUAGE},
         "anonymous": {"type": "boolean"},
+        "reporting_threshold": REPORTING_THRESHOLD,
         "public_slug": {"type": "string"},
         "public_url": {"type": "string"},
         "created_at": DATE_TIME,
@@ -199,10 +210,17 @@ SURVEY_CREATE = obj(
         "language": LANGUAGE,
         "languages": {"type": "array", "items": LANGUAGE, "minItems": 1, "maxItems": 2},
         "anonymous": {"type": "boolean"},
+        "reporting_threshold": REPORTING_THRESHOLD,
     },
     ["kind", "title"],
 )
-SURVEY_PATCH = obj({"status": {"type": "string", "enum": list(STATUSES)}}, ["status"])
+SURVEY_PATCH = obj(
+    {
+        "status": {"type": "string", "enum": list(STATUSES)},
+        "reporting_threshold": REPORTING_THRESHOLD,
+    },
+    minProperties=1,
+)
 
 CONTACT = obj(
     {

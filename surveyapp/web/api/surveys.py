@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from surveyapp.models import Question, Survey
 from surveyapp.models.survey import KINDS, STATUSES
-from surveyapp.services import invitations, reporting, surveys
+from surveyapp.services import anonymity, invitations, reporting, survey_access, surveys
 from surveyapp.web.api import schemas
 from surveyapp.web.api.errors import ApiError
 from surveyapp.web.api.inputs import json_body, query
@@ -28,10 +28,17 @@ def iso(moment: dt.datetime | None) -> str | None:
 
 
 def load_survey(survey_id: int) -> Survey:
-    """The survey, or ApiError 404 (also for ids no database can hold)."""
+    """The survey, or ApiError 404 (also for ids no database can hold, and eNPS surveys).
+
+    API keys belong to no person, so they never see the surveys only HR sees
+    (services.survey_access).
+    """
     if not 0 < survey_id <= schemas.MAX_ID:
         raise ApiError(404, "not_found", _("No such survey."))
-    return surveys.get_survey(survey_id)
+    survey = surveys.get_survey(survey_id)
+    if not survey_access.survey_access(None, survey).full:
+        raise ApiError(404, "not_found", _("No such survey."))
+    return survey
 
 
 def survey_json(survey: Survey) -> dict[str, Any]:
@@ -45,6 +52,7 @@ def survey_json(survey: Survey) -> dict[str, Any]:
         "language": survey.default_language,
         "languages": list(survey.languages),
         "anonymous": survey.anonymous,
+        "reporting_threshold": survey.reporting_threshold,
         "public_slug": survey.public_slug,
         "public_url": current_app.config["BASE_URL"] + public_path,
         "created_at": iso(survey.created_at),
@@ -85,7 +93,7 @@ def list_surveys() -> Response:
     args = query()
     items = [
         survey_json(survey)
-        for survey in surveys.list_surveys()
+        for survey in survey_access.visible_surveys(None, surveys.list_surveys())
         if args["status"] in (None, survey.status) and args["kind"] in (None, survey.kind)
     ]
     return jsonify({"items": items})
@@ -104,6 +112,14 @@ def list_surveys() -> Response:
 def create_survey() -> tuple[Response, int, dict[str, str]]:
     """Create a survey; 201 with its Location."""
     data = json_body(schemas.SURVEY_CREATE)
+    if data["kind"] in survey_access.RESTRICTED_KINDS:
+        raise ApiError(
+            403,
+            "restricted_kind",
+            _("Only HR sees eNPS surveys: create them in the app, not with an API key."),
+            "kind",
+        )
+    _check_threshold(data)
     survey = surveys.create_survey(
         data["kind"],
         data["title"],
@@ -111,6 +127,8 @@ def create_survey() -> tuple[Response, int, dict[str, str]]:
         languages=data.get("languages"),
         anonymous=data.get("anonymous"),
     )
+    if data.get("reporting_threshold") is not None:
+        survey = anonymity.set_reporting_threshold(survey.id, data["reporting_threshold"])
     location = url_for("api.get_survey", survey_id=survey.id)
     return jsonify(survey_json(survey)), 201, {"Location": location}
 
@@ -131,10 +149,12 @@ def get_survey(survey_id: int) -> Response:
 @operation(
     "/surveys/<int:survey_id>",
     "PATCH",
-    summary=_l("Change a survey's status: draft, active, closed"),
+    summary=_l("Change a survey's status (draft, active, closed) or reporting threshold"),
     description=_l(
         "draft -> active -> closed, and closed -> active again; 422 when the survey is not "
-        "ready to be activated, 409 for a move that is not allowed (back to draft)."
+        "ready to be activated, 409 for a move that is not allowed (back to draft). "
+        "reporting_threshold is the survey's anonymity threshold k, at least 3 (422 below); "
+        "null gives it the workspace's threshold again."
     ),
     scope="write",
     tag="surveys",
@@ -142,10 +162,27 @@ def get_survey(survey_id: int) -> Response:
     body=schemas.SURVEY_PATCH,
 )
 def update_survey(survey_id: int) -> Response:
-    """Change the status."""
-    load_survey(survey_id)
+    """Change the status and/or the reporting threshold."""
+    survey = load_survey(survey_id)
     data = json_body(schemas.SURVEY_PATCH)
-    return jsonify(survey_json(surveys.set_status(survey_id, data["status"])))
+    _check_threshold(data)
+    if "reporting_threshold" in data:
+        survey = anonymity.set_reporting_threshold(survey_id, data["reporting_threshold"])
+    if "status" in data:
+        survey = surveys.set_status(survey_id, data["status"])
+    return jsonify(survey_json(survey))
+
+
+def _check_threshold(data: dict[str, Any]) -> None:
+    """422 for a threshold below 3, before anything is written (the schema says so too)."""
+    k = data.get("reporting_threshold")
+    if k is not None and k < anonymity.MIN_K:
+        raise ApiError(
+            422,
+            "invalid_input",
+            _("The reporting threshold is at least %(min)s.", min=anonymity.MIN_K),
+            "reporting_threshold",
+        )
 
 
 @operation(
