@@ -1,49 +1,115 @@
-"""Why customers leave: reason tags ranked by share, and the verbatims behind each one.
+"""Why customers leave: reason tags ranked by share, their trend, segments, MRR and verbatims.
 
-The SQL aggregates the tags stored at submit time (``services.tagging``); the
-interval math is ``analytics.retention.wilson_interval``. A "comment
-considered" is a response that qualifies for tagging (a cancellation, a
-detractor 0–6, a CSAT 1–2) and has at least one non-empty text answer; a
-reason's count is the number of those responses with that tag on any of their
-answers, so a reason given twice in one response counts once and
-``share = count / n`` (PRODUCT.md § Churn reasons) stays a share of people.
+The SQL aggregates the tags stored at submit time (``services.tagging``); no
+text is tagged while a page is drawn. The interval math is
+``analytics.retention.wilson_interval``, the MRR weighting
+``analytics.retention.weigh_by_mrr`` and the emerging terms
+``text.terms.emerging_terms``. A "comment considered" is a response that
+qualifies for tagging (a cancellation, a detractor 0–6, a CSAT 1–2) and has at
+least one non-empty text answer; a reason's count is the number of those
+responses with that tag on any of their answers, so a reason given twice in one
+response counts once and ``share = count / n`` (PRODUCT.md § Churn reasons)
+stays a share of people.
+
+Every query takes the same scope: a range ``[start, end)`` of aware datetimes
+and an optional segment filter ``(attribute, value)``; the responses it
+covers are ``_considered``. The stored tags are read by ``_tagged`` only, so a
+filter on the tags (retired ones) belongs there.
 
 Anonymous surveys (PRODUCT.md § Anonymity): with fewer than ``k`` comments
 considered, no row is shown; the verbatims of a reason are withheld when fewer
-than ``k`` responses carry it.
+than ``k`` responses carry it; periods and segment values under ``k`` (and
+any group that subtraction would reveal) are withheld; emerging terms need
+``k`` comments each. Anonymous responses have no contact, so no MRR.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from surveyapp import db
-from surveyapp.analytics.periods import day_bounds, time_zone
-from surveyapp.analytics.retention import wilson_interval
-from surveyapp.analytics.suppression import is_withheld
-from surveyapp.models import Answer, AnswerTag, Response, Survey
-from surveyapp.services import reporting, rollups, surveys, tagging
+from surveyapp.analytics.periods import day_bounds, period_start, period_starts
+from surveyapp.analytics.periods import time_zone as zone_named
+from surveyapp.analytics.retention import WeightedReason, weigh_by_mrr, wilson_interval
+from surveyapp.analytics.suppression import is_withheld, withheld_groups
+from surveyapp.models import Answer, AnswerTag, Contact, Response, Survey
+from surveyapp.services import exports, reporting, rollups, surveys, tagging
+from surveyapp.services.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from surveyapp.text.terms import Term
 
 __all__ = [
+    "EMERGING_WINDOWS",
+    "REASON_NAMES",
+    "TREND_REASONS",
     "VERBATIM_LIMIT",
+    "EmergingTerms",
+    "ReasonMrr",
     "ReasonReport",
     "ReasonRow",
+    "ReasonSegments",
+    "ReasonTrend",
+    "SegmentShares",
+    "TrendPeriod",
     "Verbatim",
     "VerbatimList",
     "day_range",
+    "emerging_terms",
     "highlight",
+    "reason_label",
+    "reason_mrr",
+    "reason_segments",
     "reason_shares",
+    "reason_trend",
     "reason_verbatims",
+    "reasons_csv",
 ]
 
 VERBATIM_LIMIT = 50
+# The trend and the segment table show this many reasons, the most frequent first.
+TREND_REASONS = 6
+# "Recent" for emerging terms: the last N days of the range (the choices offered).
+EMERGING_WINDOWS = (7, 30, 90)
+# The newest comments read per window: enough for a stable ranking, bounded in time.
+MAX_TERM_COMMENTS = 5_000
+MAX_SEARCH_LENGTH = 100
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+# PRODUCT.md § Churn reasons: the default taxonomy's names as a manager reads them.
+REASON_NAMES = {
+    "price": _l("Price"),
+    "missing_feature": _l("Missing feature"),
+    "bugs_reliability": _l("Bugs and reliability"),
+    "performance": _l("Performance"),
+    "support": _l("Support"),
+    "usability": _l("Usability"),
+    "onboarding": _l("Onboarding"),
+    "competitor": _l("Competitor"),
+    "no_longer_needed": _l("No longer needed"),
+    "business_closed": _l("Business closed"),
+    "billing": _l("Billing"),
+    "privacy_security": _l("Privacy and security"),
+    "other": _l("Other"),
+}
+
+
+def reason_label(tag: str) -> str:
+    """The name a manager reads for ``tag`` (translated), or the tag itself spelled out."""
+    name = REASON_NAMES.get(tag)
+    return str(name) if name is not None else tag.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -91,7 +157,8 @@ class ReasonReport:
 class Verbatim:
     """One tagged comment, cut into (text, is_trigger) pieces for display (escape each piece).
 
-    ``created_at`` is None on an anonymous survey, like ``reporting.Comment``.
+    ``created_at`` is None on an anonymous survey, like ``reporting.Comment``;
+    ``source`` is how the tag was set ("rule", "choice", "manual", "model").
     """
 
     text: str
@@ -100,27 +167,129 @@ class Verbatim:
     language: str
     created_at: dt.datetime | None
     confidence: float
+    source: str = "rule"
 
 
 @dataclass(frozen=True)
 class VerbatimList:
-    """The latest comments tagged with one reason; empty when ``withheld``."""
+    """One page of the comments tagged with one reason, newest first; empty when ``withheld``.
+
+    ``total`` counts the comments matching ``search`` (all of them without one).
+    """
 
     tag: str
     items: list[Verbatim] = field(default_factory=list)
+    withheld: bool = False
+    total: int = 0
+    page: int = 1
+    per_page: int = VERBATIM_LIMIT
+    search: str = ""
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching comments fill (at least 1)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+@dataclass(frozen=True)
+class TrendPeriod:
+    """One period: comments considered, and responses per reason; no number when suppressed."""
+
+    period_start: dt.date
+    n: int
+    counts: dict[str, int] = field(default_factory=dict)
+    suppressed: bool = False
+
+    def share(self, tag: str) -> float | None:
+        """The share of the period's comments carrying ``tag``, or None (none or withheld)."""
+        if self.suppressed or self.n == 0:
+            return None
+        return self.counts.get(tag, 0) / self.n
+
+
+@dataclass(frozen=True)
+class ReasonTrend:
+    """The share of each of ``tags`` per period of ``interval``, oldest first."""
+
+    interval: str
+    tags: list[str]
+    periods: list[TrendPeriod]
+
+
+@dataclass(frozen=True)
+class SegmentShares:
+    """One value of the segment attribute: comments considered and responses per reason."""
+
+    value: str
+    n: int
+    counts: dict[str, int] = field(default_factory=dict)
+    suppressed: bool = False
+
+    def share(self, tag: str) -> float | None:
+        """The share of this value's comments carrying ``tag``, or None when withheld."""
+        if self.suppressed or self.n == 0:
+            return None
+        return self.counts.get(tag, 0) / self.n
+
+
+@dataclass(frozen=True)
+class ReasonSegments:
+    """The reasons broken down by the values of ``key``, largest value first (withheld last)."""
+
+    key: str
+    tags: list[str]
+    rows: list[SegmentShares]
+
+
+@dataclass(frozen=True)
+class ReasonMrr:
+    """Reasons weighted by the MRR of the customers behind the comments.
+
+    Each customer counts once, with their latest comment considered in the
+    range; ``customers`` and ``total_mrr_cents`` cover those with a known MRR,
+    tagged or not, and ``share`` is a reason's MRR over that total. ``available``
+    is False on an anonymous survey or when no such customer has an MRR.
+    """
+
+    available: bool
+    customers: int = 0
+    total_mrr_cents: int = 0
+    rows: list[WeightedReason] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EmergingTerms:
+    """Frequent phrases of the recent negative comments that no tag covers, by lift.
+
+    ``recent`` and ``baseline`` count the comments read in each window; when
+    ``withheld`` (an anonymous survey under ``k`` recent comments) ``terms`` is empty.
+    """
+
+    recent_days: int
+    recent_start: dt.datetime
+    recent: int
+    baseline: int
+    min_count: int
+    terms: list[Term] = field(default_factory=list)
     withheld: bool = False
 
 
 def day_range(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The UTC instants bounding local days [start, end) of the workspace time zone."""
-    tz = time_zone(rollups.configured_time_zone())
+    tz = zone_named(rollups.configured_time_zone())
     return day_bounds(start, tz)[0], day_bounds(end, tz)[0]
 
 
+# --- the queries: the scope, then the stored tags in it ----------------------------------------
+
+
 def _considered(
-    survey: Survey, start: dt.datetime | None, end: dt.datetime | None
+    survey: Survey,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    segment: tuple[str, str] | None = None,
 ) -> sa.Select[Any]:
-    """The ids of the responses whose comments were considered for tagging in the range."""
+    """The ids of the responses whose comments were considered for tagging in the scope."""
     query = (
         sa.select(Response.id)
         .join(Answer, Answer.response_id == Response.id)
@@ -132,6 +301,8 @@ def _considered(
         )
         .distinct()
     )
+    if segment is not None:
+        query = query.where(reporting.segment_clause(*segment))
     if start is not None:
         query = query.where(Response.created_at >= start)
     if end is not None:
@@ -139,25 +310,39 @@ def _considered(
     return query
 
 
+def _tagged(query: sa.Select[Any]) -> sa.Select[Any]:
+    """``query`` (over ``Response``) joined to the answers and the tags they carry."""
+    return query.join(Answer, Answer.response_id == Response.id).join(
+        AnswerTag, AnswerTag.answer_id == Answer.id
+    )
+
+
+def _per_tag() -> sa.ColumnElement[int]:
+    return sa.func.count(sa.distinct(Response.id))
+
+
 def reason_shares(
-    survey_id: int, *, start: dt.datetime | None = None, end: dt.datetime | None = None
+    survey_id: int,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    segment: tuple[str, str] | None = None,
 ) -> ReasonReport:
-    """The survey's reasons in [start, end), by count descending (then by name).
+    """The survey's reasons in [start, end) (of one segment value), by count descending.
 
     Raises NotFound for an unknown survey.
     """
     survey = surveys.get_survey(survey_id)
     k = reporting.reporting_threshold()
-    considered = _considered(survey, start, end).subquery()
+    considered = _considered(survey, start, end, segment)
     session = db.session()
-    n = session.scalar(sa.select(sa.func.count()).select_from(considered)) or 0
+    n = session.scalar(sa.select(sa.func.count()).select_from(considered.subquery())) or 0
     if survey.anonymous and is_withheld(n, k=k):
         return ReasonReport(survey=survey, k=k, n=0, suppressed=True)
-    count = sa.func.count(sa.distinct(Answer.response_id))
+    count = _per_tag()
     counted = session.execute(
-        sa.select(AnswerTag.tag, count)
-        .join(Answer, Answer.id == AnswerTag.answer_id)
-        .where(Answer.response_id.in_(sa.select(considered.c.id)))
+        _tagged(sa.select(AnswerTag.tag, count).select_from(Response))
+        .where(Response.id.in_(considered))
         .group_by(AnswerTag.tag)
         .order_by(count.desc(), AnswerTag.tag)
     ).all()
@@ -168,45 +353,199 @@ def reason_shares(
     return ReasonReport(survey=survey, k=k, n=n, rows=rows)
 
 
+def reason_trend(
+    survey_id: int,
+    interval: str,
+    first_day: dt.date,
+    end_day: dt.date,
+    *,
+    segment: tuple[str, str] | None = None,
+    tags: Sequence[str] = (),
+) -> ReasonTrend:
+    """Per period of ``interval`` over the local days [first_day, end_day): the comments
+    considered and the responses carrying each of ``tags``. Raises NotFound for an
+    unknown survey.
+    """
+    survey = surveys.get_survey(survey_id)
+    k = reporting.reporting_threshold()
+    tz_name = rollups.configured_time_zone()
+    start, end = day_range(first_day, end_day)
+    session = db.session()
+    day = rollups.local_day_sql(session.get_bind().dialect.name, tz_name, start, end).label("day")
+    considered = _considered(survey, start, end, segment)
+    starts = period_starts(first_day, end_day, interval)
+    n_by_period: dict[dt.date, int] = dict.fromkeys(starts, 0)
+    for local, count in session.execute(
+        sa.select(day, sa.func.count(Response.id)).where(Response.id.in_(considered)).group_by(day)
+    ):
+        n_by_period[period_start(_as_date(local), interval)] += int(count)
+    counts: dict[dt.date, dict[str, int]] = {start_day: {} for start_day in starts}
+    if tags:
+        for local, tag, count in session.execute(
+            _tagged(sa.select(day, AnswerTag.tag, _per_tag()).select_from(Response))
+            .where(Response.id.in_(considered), AnswerTag.tag.in_(list(tags)))
+            .group_by(day, AnswerTag.tag)
+        ):
+            bucket = counts[period_start(_as_date(local), interval)]
+            bucket[tag] = bucket.get(tag, 0) + int(count)
+    withheld = withheld_groups(
+        n_by_period, anonymous=survey.anonymous, k=k, total=sum(n_by_period.values())
+    )
+    periods = [
+        TrendPeriod(period_start=start_day, n=0, suppressed=True)
+        if start_day in withheld
+        else TrendPeriod(period_start=start_day, n=n_by_period[start_day], counts=counts[start_day])
+        for start_day in starts
+    ]
+    return ReasonTrend(interval=interval, tags=list(tags), periods=periods)
+
+
+def _as_date(value: Any) -> dt.date:
+    # PostgreSQL gives a date, SQLite its ISO text.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def reason_segments(
+    survey_id: int,
+    key: str,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    tags: Sequence[str] = (),
+) -> ReasonSegments:
+    """Per value of the segment attribute ``key``: the comments considered and the
+    responses carrying each of ``tags``. Raises NotFound for an unknown survey.
+    """
+    survey = surveys.get_survey(survey_id)
+    k = reporting.reporting_threshold()
+    value = rollups.segment_expression(key).label("value")
+    considered = _considered(survey, start, end)
+    session = db.session()
+    n_by_value = {
+        str(found): int(count)
+        for found, count in session.execute(
+            sa.select(value, sa.func.count(Response.id))
+            .where(Response.id.in_(considered), value.is_not(None))
+            .group_by(value)
+        )
+    }
+    counts: dict[str, dict[str, int]] = {found: {} for found in n_by_value}
+    if tags and n_by_value:
+        for found, tag, count in session.execute(
+            _tagged(sa.select(value, AnswerTag.tag, _per_tag()).select_from(Response))
+            .where(Response.id.in_(considered), value.is_not(None), AnswerTag.tag.in_(list(tags)))
+            .group_by(value, AnswerTag.tag)
+        ):
+            counts[str(found)][tag] = int(count)
+    withheld = withheld_groups(
+        n_by_value, anonymous=survey.anonymous, k=k, total=sum(n_by_value.values())
+    )
+    rows = [
+        SegmentShares(value=found, n=0, suppressed=True)
+        if found in withheld
+        else SegmentShares(value=found, n=n, counts=counts[found])
+        for found, n in n_by_value.items()
+    ]
+    rows.sort(key=lambda row: (row.suppressed, -row.n, row.value))
+    return ReasonSegments(key=key, tags=list(tags), rows=rows)
+
+
+def reason_mrr(
+    survey_id: int,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    segment: tuple[str, str] | None = None,
+) -> ReasonMrr:
+    """The reasons weighted by the MRR of the customers who gave them (see ``ReasonMrr``).
+
+    Raises NotFound for an unknown survey.
+    """
+    survey = surveys.get_survey(survey_id)
+    if survey.anonymous:
+        return ReasonMrr(available=False)
+    considered = _considered(survey, start, end, segment)
+    session = db.session()
+    latest: dict[int, tuple[int, int]] = {}
+    for contact_id, response_id, mrr in session.execute(
+        sa.select(Response.contact_id, Response.id, Contact.mrr_cents)
+        .join(Contact, Contact.id == Response.contact_id)
+        .where(Response.id.in_(considered), Contact.mrr_cents.is_not(None))
+        .order_by(Response.created_at, Response.id)
+    ):
+        latest[contact_id] = (response_id, int(mrr))
+    if not latest:
+        return ReasonMrr(available=False)
+    tags_of: dict[int, list[str]] = {response_id: [] for response_id, _mrr in latest.values()}
+    for response_id, tag in session.execute(
+        _tagged(sa.select(Response.id, AnswerTag.tag).select_from(Response)).where(
+            Response.id.in_(considered), Response.contact_id.in_(list(latest))
+        )
+    ):
+        if response_id in tags_of:
+            tags_of[response_id].append(tag)
+    total = sum(mrr for _response_id, mrr in latest.values())
+    by_customer = {
+        contact_id: (tags_of[response_id], mrr) for contact_id, (response_id, mrr) in latest.items()
+    }
+    return ReasonMrr(
+        available=True,
+        customers=len(latest),
+        total_mrr_cents=total,
+        rows=weigh_by_mrr(by_customer, total_mrr_cents=total),
+    )
+
+
 def reason_verbatims(
     survey_id: int,
     tag: str,
     *,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    segment: tuple[str, str] | None = None,
+    search: str = "",
+    page: int = 1,
     limit: int = VERBATIM_LIMIT,
 ) -> VerbatimList:
-    """The ``limit`` latest comments tagged ``tag`` in [start, end), newest first, with
-    their triggering words marked. Raises NotFound for an unknown survey.
+    """Page ``page`` (``limit`` a page) of the comments tagged ``tag`` in the scope, newest
+    first, those containing ``search`` only (case and accents ignored), with their
+    triggering words marked. Raises NotFound for an unknown survey.
     """
     survey = surveys.get_survey(survey_id)
-    considered = _considered(survey, start, end)
-    tagged = (
-        sa.select(
-            Answer.text,
-            AnswerTag.words,
-            AnswerTag.confidence,
-            Response.score,
-            Response.language,
-            Response.created_at,
-        )
-        .join(Answer, Answer.id == AnswerTag.answer_id)
-        .join(Response, Response.id == Answer.response_id)
-        .where(AnswerTag.tag == tag, Response.id.in_(considered))
-    )
+    considered = _considered(survey, start, end, segment)
+    search = " ".join(search.split())[:MAX_SEARCH_LENGTH]
     session = db.session()
     if survey.anonymous:
         people = session.scalar(
-            sa.select(sa.func.count(sa.distinct(Answer.response_id)))
-            .join(AnswerTag, AnswerTag.answer_id == Answer.id)
-            .where(AnswerTag.tag == tag, Answer.response_id.in_(considered))
+            _tagged(sa.select(_per_tag()).select_from(Response)).where(
+                AnswerTag.tag == tag, Response.id.in_(considered)
+            )
         )
         if is_withheld(people or 0, k=reporting.reporting_threshold()):
-            return VerbatimList(tag=tag, withheld=True)
+            return VerbatimList(tag=tag, withheld=True, search=search)
+    matching = _tagged(sa.select().select_from(Response)).where(
+        AnswerTag.tag == tag, Response.id.in_(considered), Answer.text.is_not(None)
+    )
+    if search:
+        matching = matching.where(
+            db.folded(Answer.text).contains(db.fold_for_search(search), autoescape=True)
+        )
+    total = session.scalar(matching.add_columns(sa.func.count(AnswerTag.id))) or 0
+    page = max(1, min(page, max(1, math.ceil(total / limit))))
+    listed = matching.add_columns(
+        Answer.text,
+        AnswerTag.words,
+        AnswerTag.confidence,
+        AnswerTag.source,
+        Response.score,
+        Response.language,
+        Response.created_at,
+    )
+    if survey.anonymous:
         # Ids follow submission order; ordering by text within a day hides it.
-        tagged = tagged.order_by(Response.created_at.desc(), Answer.text)
+        listed = listed.order_by(Response.created_at.desc(), Answer.text)
     else:
-        tagged = tagged.order_by(Response.created_at.desc(), Answer.id.desc())
+        listed = listed.order_by(Response.created_at.desc(), Answer.id.desc())
     items = [
         Verbatim(
             text=text,
@@ -215,12 +554,122 @@ def reason_verbatims(
             language=language,
             created_at=None if survey.anonymous else created_at,
             confidence=float(confidence),
+            source=source,
         )
-        for text, words, confidence, score, language, created_at in session.execute(
-            tagged.limit(limit)
+        for text, words, confidence, source, score, language, created_at in session.execute(
+            listed.limit(limit).offset((page - 1) * limit)
         )
     ]
-    return VerbatimList(tag=tag, items=items)
+    return VerbatimList(
+        tag=tag, items=items, total=int(total), page=page, per_page=limit, search=search
+    )
+
+
+def emerging_terms(
+    survey_id: int,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    recent_days: int = 30,
+    segment: tuple[str, str] | None = None,
+    limit: int = 20,
+) -> EmergingTerms:
+    """Phrases of the negative comments of the last ``recent_days`` days before ``end``
+    that no tag covers, ranked by lift over the comments of [start, that window).
+
+    A negative comment is a text answer with a negative sentiment, or one of the
+    comments considered for tagging. Raises NotFound for an unknown survey and
+    InvalidInput for a window not in ``EMERGING_WINDOWS``.
+    """
+    if recent_days not in EMERGING_WINDOWS:
+        raise InvalidInput(_("Choose 7, 30 or 90 days."), "recent")
+    # Pulls in the stemmers (nltk): only this page needs them.
+    from surveyapp.text.terms import MIN_COUNT, Comment
+    from surveyapp.text.terms import emerging_terms as rank_terms
+
+    survey = surveys.get_survey(survey_id)
+    k = reporting.reporting_threshold()
+    recent_start = max(start, end - dt.timedelta(days=recent_days))
+    min_count = max(MIN_COUNT, k) if survey.anonymous else MIN_COUNT
+
+    def comments(low: dt.datetime, high: dt.datetime) -> list[Comment]:
+        if low >= high:
+            return []
+        tagged = sa.exists().where(AnswerTag.answer_id == Answer.id)
+        query = (
+            sa.select(Answer.text, Response.language, tagged)
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                Response.survey_id == survey.id,
+                Response.created_at >= low,
+                Response.created_at < high,
+                Answer.text.is_not(None),
+                Answer.text != "",
+                sa.or_(Answer.sentiment < 0, tagging.considered_condition(survey)),
+            )
+            .order_by(Response.created_at.desc(), Answer.id.desc())
+            .limit(MAX_TERM_COMMENTS)
+        )
+        if segment is not None:
+            query = query.where(reporting.segment_clause(*segment))
+        return [
+            Comment(text=text, language=language, tagged=bool(has_tag))
+            for text, language, has_tag in db.session().execute(query)
+        ]
+
+    recent = comments(recent_start, end)
+    baseline = comments(start, recent_start)
+    found = EmergingTerms(
+        recent_days=recent_days,
+        recent_start=recent_start,
+        recent=len(recent),
+        baseline=len(baseline),
+        min_count=min_count,
+    )
+    if survey.anonymous and is_withheld(len(recent), k=k):
+        return replace(found, recent=0, baseline=0, withheld=True)
+    return replace(found, terms=rank_terms(recent, baseline, min_count=min_count, limit=limit))
+
+
+def reasons_csv(
+    survey_id: int,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    segment: tuple[str, str] | None = None,
+) -> str:
+    """The reasons table as CSV: tag, reason, comments, share, 95 % bounds and, when
+    customers have an MRR, customers and MRR (in the currency, not cents); every cell
+    neutralised for spreadsheets. Empty rows when suppressed. Raises NotFound.
+    """
+    report = reason_shares(survey_id, start=start, end=end, segment=segment)
+    weights = reason_mrr(survey_id, start=start, end=end, segment=segment)
+    by_mrr = {row.reason: row for row in weights.rows}
+    header = ["tag", "reason", "comments", "considered", "share", "low_95", "high_95"]
+    if weights.available:
+        header += ["customers", "mrr", "mrr_share"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in report.rows:
+        cells: list[Any] = [
+            row.tag,
+            reason_label(row.tag),
+            row.count,
+            report.n,
+            round(row.share, 6),
+            round(row.low, 6),
+            round(row.high, 6),
+        ]
+        if weights.available:
+            weight = by_mrr.get(row.tag)
+            cells += (
+                [weight.customers, weight.mrr_cents / 100, round(weight.share, 6)]
+                if weight
+                else [0, 0, 0]
+            )
+        writer.writerow([exports.neutralise(cell) for cell in cells])
+    return "\ufeff" + buffer.getvalue()
 
 
 def _fold(word: str) -> str:

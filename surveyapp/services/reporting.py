@@ -85,6 +85,7 @@ __all__ = [
     "response_count",
     "score_histogram",
     "segment_attributes",
+    "segment_clause",
     "survey_results",
     "today",
 ]
@@ -258,7 +259,7 @@ def latest_comments(
         .limit(limit)
     )
     if segment is not None:
-        query = query.where(_segment_clause(*segment))
+        query = query.where(segment_clause(*segment))
     if survey.anonymous:
         # Ids follow submission order; ordering by text within a day hides it.
         query = query.order_by(Response.created_at.desc(), Answer.text)
@@ -360,6 +361,13 @@ class MetricsQuery:
     def last_day(self) -> dt.date:
         """The last day included (``end`` is exclusive)."""
         return self.end - dt.timedelta(days=1)
+
+    @property
+    def value_filter(self) -> tuple[str, str] | None:
+        """(attribute, value) when the query keeps one segment value only, else None."""
+        if self.segment and self.value is not None:
+            return self.segment, self.value
+        return None
 
 
 def today() -> dt.date:
@@ -836,7 +844,8 @@ def _segments(
     return sorted(rows, key=lambda row: (row.score.suppressed, -row.score.n, row.value))
 
 
-def _segment_clause(key: str, value: str) -> sa.ColumnElement[bool]:
+def segment_clause(key: str, value: str) -> sa.ColumnElement[bool]:
+    """The SQL condition on ``Response`` matching the responses whose ``key`` is ``value``."""
     if key in SEGMENT_BUILT_INS:
         return getattr(Response, key) == value
     return sa.cast(Response.segment[key].as_string(), sa.String) == value
@@ -868,7 +877,7 @@ def _question_stats(
                 *conditions,
             )
         )
-        return query.where(_segment_clause(*segment)) if segment else query
+        return query.where(segment_clause(*segment)) if segment else query
 
     histograms: dict[int, dict[int, int]] = {q.id: {} for q in numeric}
     if numeric:

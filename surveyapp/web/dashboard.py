@@ -36,7 +36,7 @@ from surveyapp.services import exports, reasons, reporting, rollups, surveys
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 from surveyapp.web.access import role_required
 
-__all__ = ["bp"]
+__all__ = ["INTERVAL_NAMES", "SEGMENT_NAMES", "bp", "export_args", "form_values"]
 
 bp = Blueprint("dashboard", __name__)
 
@@ -48,22 +48,6 @@ INTERVAL_NAMES = {
     "quarter": _l("Quarter"),
 }
 SEGMENT_NAMES = {"language": _l("Language"), "channel": _l("Channel"), "wave": _l("Pulse wave")}
-# PRODUCT.md § Churn reasons: the default taxonomy's names as a manager reads them.
-REASON_NAMES = {
-    "price": _l("Price"),
-    "missing_feature": _l("Missing feature"),
-    "bugs_reliability": _l("Bugs and reliability"),
-    "performance": _l("Performance"),
-    "support": _l("Support"),
-    "usability": _l("Usability"),
-    "onboarding": _l("Onboarding"),
-    "competitor": _l("Competitor"),
-    "no_longer_needed": _l("No longer needed"),
-    "business_closed": _l("Business closed"),
-    "billing": _l("Billing"),
-    "privacy_security": _l("Privacy and security"),
-    "other": _l("Other"),
-}
 OVERVIEW_WINDOWS = (7, 30, 90)
 ONE_YEAR = 365 * 24 * 3600
 
@@ -105,7 +89,10 @@ def survey_results(survey_id: int) -> tuple[str, int]:
     figures = _figures(data, language)
     if why is not None and why.rows:
         figures["figure-reasons"] = charts.choices_figure(
-            [{"label": _reason_name(row.tag), "share": 100 * row.share} for row in why.rows],
+            [
+                {"label": reasons.reason_label(row.tag), "share": 100 * row.share}
+                for row in why.rows
+            ],
             title=_("Why customers leave"),
             x_title=_("Share of comments (%)"),
         )
@@ -115,7 +102,7 @@ def survey_results(survey_id: int) -> tuple[str, int]:
         results=data.results,
         survey=survey,
         query=query,
-        form=_form_values(args, query, errors),
+        form=form_values(args, query, errors),
         errors=errors,
         intervals=[(name, INTERVAL_NAMES[name]) for name in INTERVALS],
         segment_options=[
@@ -124,7 +111,7 @@ def survey_results(survey_id: int) -> tuple[str, int]:
         figures=figures,
         reasons=why,
         verbatims=verbatims,
-        reason_name=_reason_name,
+        reason_name=reasons.reason_label,
         period_end=lambda start: reporting.period_end(query, start),
         question_text=lambda question: surveys.question_text(survey, question, language),
         main_question_text=surveys.question_text(survey, main, language) if main else "",
@@ -132,7 +119,7 @@ def survey_results(survey_id: int) -> tuple[str, int]:
         public_url=f"{current_app.config['BASE_URL']}/p/{survey.public_slug}",
         min_trend=MIN_RESPONSES_FOR_TREND,
         language_names=LANGUAGE_NAMES,
-        export_args=_export_args(query),
+        export_args=export_args(query),
         plotly_version=version("plotly"),
     )
     return html, 400 if errors else 200
@@ -141,24 +128,22 @@ def survey_results(survey_id: int) -> tuple[str, int]:
 def _reasons(
     data: reporting.Dashboard, query: reporting.MetricsQuery, reason: str
 ) -> tuple[reasons.ReasonReport | None, reasons.VerbatimList | None]:
-    """The period's reasons, and the verbatims of ``reason`` when it is one of them."""
+    """The period's reasons (of the segment value chosen, if any), and the verbatims of
+    ``reason`` when it is one of them."""
     if data.results.withheld or data.results.n == 0:
         return None, None
     start, end = reasons.day_range(query.start, query.end)
-    report = reasons.reason_shares(data.survey.id, start=start, end=end)
+    segment = query.value_filter
+    report = reasons.reason_shares(data.survey.id, start=start, end=end, segment=segment)
     if not report.rows or reason not in {row.tag for row in report.rows}:
         return report, None
-    return report, reasons.reason_verbatims(data.survey.id, reason, start=start, end=end)
+    verbatims = reasons.reason_verbatims(
+        data.survey.id, reason, start=start, end=end, segment=segment
+    )
+    return report, verbatims
 
 
-def _reason_name(tag: str) -> str:
-    name = REASON_NAMES.get(tag)
-    return str(name) if name is not None else tag.replace("_", " ")
-
-
-def _form_values(
-    args: Any, query: reporting.MetricsQuery, errors: dict[str, str]
-) -> dict[str, str]:
+def form_values(args: Any, query: reporting.MetricsQuery, errors: dict[str, str]) -> dict[str, str]:
     """What the form shows: the visitor's input when it was refused, else the query used."""
     if errors:
         return {
@@ -174,7 +159,8 @@ def _form_values(
     }
 
 
-def _export_args(query: reporting.MetricsQuery) -> dict[str, str]:
+def export_args(query: reporting.MetricsQuery) -> dict[str, str]:
+    """The query string that repeats the controls of ``query`` (for links and downloads)."""
     args = {
         "interval": query.interval,
         "start": query.start.isoformat(),
@@ -182,6 +168,8 @@ def _export_args(query: reporting.MetricsQuery) -> dict[str, str]:
     }
     if query.segment:
         args["segment"] = query.segment
+    if query.value_filter:
+        args["value"] = query.value_filter[1]
     return args
 
 
