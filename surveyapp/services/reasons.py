@@ -12,9 +12,9 @@ response counts once and ``share = count / n`` (PRODUCT.md § Churn reasons)
 stays a share of people.
 
 Every query takes the same scope: a range ``[start, end)`` of aware datetimes
-and an optional segment filter ``(attribute, value)``; the responses it
-covers are ``_considered``. The stored tags are read by ``_tagged`` only, so a
-filter on the tags (retired ones) belongs there.
+and an optional segment filter ``(attribute, value)`` (``_scope``); ``n``
+counts the ``_considered`` responses of the scope. The stored tags are read
+through ``_tagged`` only, so a filter on the tags (retired ones) belongs there.
 
 Anonymous surveys (PRODUCT.md § Anonymity): with fewer than ``k`` comments
 considered, no row is shown; the verbatims of a reason are withheld when fewer
@@ -71,6 +71,7 @@ __all__ = [
     "highlight",
     "reason_label",
     "reason_mrr",
+    "reason_overview",
     "reason_segments",
     "reason_shares",
     "reason_trend",
@@ -84,7 +85,7 @@ TREND_REASONS = 6
 # "Recent" for emerging terms: the last N days of the range (the choices offered).
 EMERGING_WINDOWS = (7, 30, 90)
 # The newest comments read per window: enough for a stable ranking, bounded in time.
-MAX_TERM_COMMENTS = 5_000
+MAX_TERM_COMMENTS = 2_000
 MAX_SEARCH_LENGTH = 100
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
@@ -283,37 +284,49 @@ def day_range(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
 # --- the queries: the scope, then the stored tags in it ----------------------------------------
 
 
+def _scope(
+    survey: Survey,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    segment: tuple[str, str] | None = None,
+) -> list[sa.ColumnElement[bool]]:
+    """The conditions on ``Response`` of a scope: the survey's responses that qualify for
+    tagging, in [start, end), of one segment value."""
+    conditions = [Response.survey_id == survey.id, tagging.considered_condition(survey)]
+    if segment is not None:
+        conditions.append(reporting.segment_clause(*segment))
+    if start is not None:
+        conditions.append(Response.created_at >= start)
+    if end is not None:
+        conditions.append(Response.created_at < end)
+    return conditions
+
+
 def _considered(
     survey: Survey,
     start: dt.datetime | None,
     end: dt.datetime | None,
     segment: tuple[str, str] | None = None,
-) -> sa.Select[Any]:
-    """The ids of the responses whose comments were considered for tagging in the scope."""
-    query = (
-        sa.select(Response.id)
-        .join(Answer, Answer.response_id == Response.id)
-        .where(
-            Response.survey_id == survey.id,
-            tagging.considered_condition(survey),
-            Answer.text.is_not(None),
-            Answer.text != "",
-        )
-        .distinct()
+) -> list[sa.ColumnElement[bool]]:
+    """The conditions on ``Response`` of the comments considered in a scope (``n``)."""
+    commented = sa.exists().where(
+        Answer.response_id == Response.id, Answer.text.is_not(None), Answer.text != ""
     )
-    if segment is not None:
-        query = query.where(reporting.segment_clause(*segment))
-    if start is not None:
-        query = query.where(Response.created_at >= start)
-    if end is not None:
-        query = query.where(Response.created_at < end)
-    return query
+    return [*_scope(survey, start, end, segment), commented]
 
 
-def _tagged(query: sa.Select[Any]) -> sa.Select[Any]:
-    """``query`` (over ``Response``) joined to the answers and the tags they carry."""
-    return query.join(Answer, Answer.response_id == Response.id).join(
-        AnswerTag, AnswerTag.answer_id == Answer.id
+def _tagged(query: sa.Select[Any], scope: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+    """``query`` (over ``Response``) joined to the tags of the answers of the scope.
+
+    Tags are only ever stored on answers with text (an answer emptied later is
+    deleted with its tags), so the text is not read again: the join then runs
+    on indexes alone. Joining, rather than testing ``Response.id IN (...)``,
+    lets the database walk the responses once.
+    """
+    return (
+        query.join(Answer, Answer.response_id == Response.id)
+        .join(AnswerTag, AnswerTag.answer_id == Answer.id)
+        .where(*scope)
     )
 
 
@@ -333,24 +346,60 @@ def reason_shares(
     Raises NotFound for an unknown survey.
     """
     survey = surveys.get_survey(survey_id)
-    k = reporting.reporting_threshold()
-    considered = _considered(survey, start, end, segment)
     session = db.session()
-    n = session.scalar(sa.select(sa.func.count()).select_from(considered.subquery())) or 0
+    n = (
+        session.scalar(
+            sa.select(sa.func.count(Response.id)).where(*_considered(survey, start, end, segment))
+        )
+        or 0
+    )
+    counted = session.execute(
+        _tagged(
+            sa.select(AnswerTag.tag, _per_tag()).select_from(Response),
+            _scope(survey, start, end, segment),
+        ).group_by(AnswerTag.tag)
+    )
+    return _report(survey, n, {tag: int(count) for tag, count in counted})
+
+
+def _report(survey: Survey, n: int, counts: dict[str, int]) -> ReasonReport:
+    """The ranked report of ``n`` comments and the responses per tag, suppressed under k."""
+    k = reporting.reporting_threshold()
     if survey.anonymous and is_withheld(n, k=k):
         return ReasonReport(survey=survey, k=k, n=0, suppressed=True)
-    count = _per_tag()
-    counted = session.execute(
-        _tagged(sa.select(AnswerTag.tag, count).select_from(Response))
-        .where(Response.id.in_(considered))
-        .group_by(AnswerTag.tag)
-        .order_by(count.desc(), AnswerTag.tag)
-    ).all()
     rows = []
-    for tag, tagged in counted:
-        low, high = wilson_interval(int(tagged), n) or (0.0, 0.0)
-        rows.append(ReasonRow(tag=tag, count=int(tagged), share=tagged / n, low=low, high=high))
+    for tag, tagged in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        low, high = wilson_interval(tagged, n) or (0.0, 0.0)
+        rows.append(ReasonRow(tag=tag, count=tagged, share=tagged / n, low=low, high=high))
     return ReasonReport(survey=survey, k=k, n=n, rows=rows)
+
+
+def reason_overview(
+    survey_id: int,
+    interval: str,
+    first_day: dt.date,
+    end_day: dt.date,
+    *,
+    segment: tuple[str, str] | None = None,
+    trend_reasons: int = TREND_REASONS,
+) -> tuple[ReasonReport, ReasonTrend]:
+    """``reason_shares`` over the local days [first_day, end_day) and the trend of its
+    ``trend_reasons`` most frequent reasons, from one pass over the days.
+
+    A response falls on one day, so its day's counts add up to the range's. Raises
+    NotFound for an unknown survey.
+    """
+    survey = surveys.get_survey(survey_id)
+    n_by_day, tags_by_day = _by_day(survey, first_day, end_day, segment, None)
+    totals: dict[str, int] = {}
+    for counts in tags_by_day.values():
+        for tag, count in counts.items():
+            totals[tag] = totals.get(tag, 0) + count
+    report = _report(survey, sum(n_by_day.values()), totals)
+    if report.suppressed:
+        return report, ReasonTrend(interval=interval, tags=[], periods=[])
+    tags = [row.tag for row in report.rows[:trend_reasons]]
+    return report, _trend(survey, interval, first_day, end_day, n_by_day, tags_by_day, tags)
 
 
 def reason_trend(
@@ -367,29 +416,72 @@ def reason_trend(
     unknown survey.
     """
     survey = surveys.get_survey(survey_id)
-    k = reporting.reporting_threshold()
-    tz_name = rollups.configured_time_zone()
+    n_by_day, tags_by_day = _by_day(survey, first_day, end_day, segment, tags)
+    return _trend(survey, interval, first_day, end_day, n_by_day, tags_by_day, list(tags))
+
+
+def _by_day(
+    survey: Survey,
+    first_day: dt.date,
+    end_day: dt.date,
+    segment: tuple[str, str] | None,
+    tags: Sequence[str] | None,
+) -> tuple[dict[dt.date, int], dict[dt.date, dict[str, int]]]:
+    """Per local day: the comments considered, and the responses per tag (of ``tags``,
+    or every tag when None)."""
     start, end = day_range(first_day, end_day)
     session = db.session()
-    day = rollups.local_day_sql(session.get_bind().dialect.name, tz_name, start, end).label("day")
-    considered = _considered(survey, start, end, segment)
+    day = rollups.local_day_sql(
+        session.get_bind().dialect.name, rollups.configured_time_zone(), start, end
+    ).label("day")
+    n_by_day = {
+        _as_date(local): int(count)
+        for local, count in session.execute(
+            sa.select(day, sa.func.count(Response.id))
+            .where(*_considered(survey, start, end, segment))
+            .group_by(day)
+        )
+    }
+    tags_by_day: dict[dt.date, dict[str, int]] = {}
+    if tags is not None and not tags:
+        return n_by_day, tags_by_day
+    query = _tagged(
+        sa.select(day, AnswerTag.tag, _per_tag()).select_from(Response),
+        _scope(survey, start, end, segment),
+    ).group_by(day, AnswerTag.tag)
+    if tags is not None:
+        query = query.where(AnswerTag.tag.in_(list(tags)))
+    for local, tag, count in session.execute(query):
+        tags_by_day.setdefault(_as_date(local), {})[tag] = int(count)
+    return n_by_day, tags_by_day
+
+
+def _trend(
+    survey: Survey,
+    interval: str,
+    first_day: dt.date,
+    end_day: dt.date,
+    n_by_day: dict[dt.date, int],
+    tags_by_day: dict[dt.date, dict[str, int]],
+    tags: list[str],
+) -> ReasonTrend:
+    """The days summed into periods, withheld where anonymity requires it."""
     starts = period_starts(first_day, end_day, interval)
     n_by_period: dict[dt.date, int] = dict.fromkeys(starts, 0)
-    for local, count in session.execute(
-        sa.select(day, sa.func.count(Response.id)).where(Response.id.in_(considered)).group_by(day)
-    ):
-        n_by_period[period_start(_as_date(local), interval)] += int(count)
     counts: dict[dt.date, dict[str, int]] = {start_day: {} for start_day in starts}
-    if tags:
-        for local, tag, count in session.execute(
-            _tagged(sa.select(day, AnswerTag.tag, _per_tag()).select_from(Response))
-            .where(Response.id.in_(considered), AnswerTag.tag.in_(list(tags)))
-            .group_by(day, AnswerTag.tag)
-        ):
-            bucket = counts[period_start(_as_date(local), interval)]
-            bucket[tag] = bucket.get(tag, 0) + int(count)
+    for day, n in n_by_day.items():
+        n_by_period[period_start(day, interval)] += n
+    wanted = set(tags)
+    for day, by_tag in tags_by_day.items():
+        bucket = counts[period_start(day, interval)]
+        for tag, count in by_tag.items():
+            if tag in wanted:
+                bucket[tag] = bucket.get(tag, 0) + count
     withheld = withheld_groups(
-        n_by_period, anonymous=survey.anonymous, k=k, total=sum(n_by_period.values())
+        n_by_period,
+        anonymous=survey.anonymous,
+        k=reporting.reporting_threshold(),
+        total=sum(n_by_period.values()),
     )
     periods = [
         TrendPeriod(period_start=start_day, n=0, suppressed=True)
@@ -397,7 +489,7 @@ def reason_trend(
         else TrendPeriod(period_start=start_day, n=n_by_period[start_day], counts=counts[start_day])
         for start_day in starts
     ]
-    return ReasonTrend(interval=interval, tags=list(tags), periods=periods)
+    return ReasonTrend(interval=interval, tags=tags, periods=periods)
 
 
 def _as_date(value: Any) -> dt.date:
@@ -419,21 +511,23 @@ def reason_segments(
     survey = surveys.get_survey(survey_id)
     k = reporting.reporting_threshold()
     value = rollups.segment_expression(key).label("value")
-    considered = _considered(survey, start, end)
     session = db.session()
     n_by_value = {
         str(found): int(count)
         for found, count in session.execute(
             sa.select(value, sa.func.count(Response.id))
-            .where(Response.id.in_(considered), value.is_not(None))
+            .where(*_considered(survey, start, end), value.is_not(None))
             .group_by(value)
         )
     }
     counts: dict[str, dict[str, int]] = {found: {} for found in n_by_value}
     if tags and n_by_value:
         for found, tag, count in session.execute(
-            _tagged(sa.select(value, AnswerTag.tag, _per_tag()).select_from(Response))
-            .where(Response.id.in_(considered), value.is_not(None), AnswerTag.tag.in_(list(tags)))
+            _tagged(
+                sa.select(value, AnswerTag.tag, _per_tag()).select_from(Response),
+                _scope(survey, start, end),
+            )
+            .where(value.is_not(None), AnswerTag.tag.in_(list(tags)))
             .group_by(value, AnswerTag.tag)
         ):
             counts[str(found)][tag] = int(count)
@@ -464,13 +558,12 @@ def reason_mrr(
     survey = surveys.get_survey(survey_id)
     if survey.anonymous:
         return ReasonMrr(available=False)
-    considered = _considered(survey, start, end, segment)
     session = db.session()
     latest: dict[int, tuple[int, int]] = {}
     for contact_id, response_id, mrr in session.execute(
         sa.select(Response.contact_id, Response.id, Contact.mrr_cents)
         .join(Contact, Contact.id == Response.contact_id)
-        .where(Response.id.in_(considered), Contact.mrr_cents.is_not(None))
+        .where(*_considered(survey, start, end, segment), Contact.mrr_cents.is_not(None))
         .order_by(Response.created_at, Response.id)
     ):
         latest[contact_id] = (response_id, int(mrr))
@@ -478,9 +571,12 @@ def reason_mrr(
         return ReasonMrr(available=False)
     tags_of: dict[int, list[str]] = {response_id: [] for response_id, _mrr in latest.values()}
     for response_id, tag in session.execute(
-        _tagged(sa.select(Response.id, AnswerTag.tag).select_from(Response)).where(
-            Response.id.in_(considered), Response.contact_id.in_(list(latest))
+        _tagged(
+            sa.select(Response.id, AnswerTag.tag).select_from(Response),
+            _scope(survey, start, end, segment),
         )
+        .join(Contact, Contact.id == Response.contact_id)
+        .where(Contact.mrr_cents.is_not(None))
     ):
         if response_id in tags_of:
             tags_of[response_id].append(tag)
@@ -512,20 +608,16 @@ def reason_verbatims(
     triggering words marked. Raises NotFound for an unknown survey.
     """
     survey = surveys.get_survey(survey_id)
-    considered = _considered(survey, start, end, segment)
+    scope = _scope(survey, start, end, segment)
     search = " ".join(search.split())[:MAX_SEARCH_LENGTH]
     session = db.session()
     if survey.anonymous:
         people = session.scalar(
-            _tagged(sa.select(_per_tag()).select_from(Response)).where(
-                AnswerTag.tag == tag, Response.id.in_(considered)
-            )
+            _tagged(sa.select(_per_tag()).select_from(Response), scope).where(AnswerTag.tag == tag)
         )
         if is_withheld(people or 0, k=reporting.reporting_threshold()):
             return VerbatimList(tag=tag, withheld=True, search=search)
-    matching = _tagged(sa.select().select_from(Response)).where(
-        AnswerTag.tag == tag, Response.id.in_(considered), Answer.text.is_not(None)
-    )
+    matching = _tagged(sa.select().select_from(Response), scope).where(AnswerTag.tag == tag)
     if search:
         matching = matching.where(
             db.folded(Answer.text).contains(db.fold_for_search(search), autoescape=True)

@@ -374,11 +374,11 @@ def comment_phrases(text: str, language: Language) -> dict[tuple[str, ...], str]
 
 def _count(
     comments: Iterable[Comment], keywords: Sequence[str]
-) -> tuple[int, Counter[tuple[str, ...]], dict[tuple[str, ...], Counter[str]]]:
-    """How many comments, how many count each phrase, and the phrase's spellings."""
+) -> tuple[int, Counter[tuple[str, ...]], dict[tuple[str, ...], str]]:
+    """How many comments, how many count each phrase, and each phrase as first written."""
     total = 0
     counts: Counter[tuple[str, ...]] = Counter()
-    spellings: dict[tuple[str, ...], Counter[str]] = {}
+    spellings: dict[tuple[str, ...], str] = {}
     known = {
         language: lexicon_stems(language) | _content_stems(keywords, language)
         for language in LANGUAGES
@@ -386,17 +386,13 @@ def _count(
     for comment in comments:
         total += 1
         language = _language(comment)
+        covered = known[language]
         for key, written in comment_phrases(comment.text, language).items():
-            if comment.tagged and all(part in known[language] for part in key):
+            if comment.tagged and all(part in covered for part in key):
                 continue
             counts[key] += 1
-            spellings.setdefault(key, Counter())[written] += 1
+            spellings.setdefault(key, written)
     return total, counts, spellings
-
-
-def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
-    size = len(shorter)
-    return any(longer[i : i + size] == shorter for i in range(len(longer) - size + 1))
 
 
 def emerging_terms(
@@ -416,14 +412,14 @@ def emerging_terms(
     recent_total, recent_counts, spellings = _count(recent, keywords)
     baseline_total, baseline_counts, _ = _count(baseline, keywords)
     frequent = {key: count for key, count in recent_counts.items() if count >= min_count}
-    kept = [
-        key
+    # (phrase, count) of every shorter phrase inside a frequent longer one.
+    shadowed = {
+        (key[i : i + size], count)
         for key, count in frequent.items()
-        if not any(
-            len(other) > len(key) and other_count == count and _contains(other, key)
-            for other, other_count in frequent.items()
-        )
-    ]
+        for size in range(1, len(key))
+        for i in range(len(key) - size + 1)
+    }
+    kept = [key for key, count in frequent.items() if (key, count) not in shadowed]
     terms = []
     for key in kept:
         count = frequent[key]
@@ -431,7 +427,7 @@ def emerging_terms(
         share = count / recent_total
         terms.append(
             Term(
-                phrase=spellings[key].most_common(1)[0][0],
+                phrase=spellings[key],
                 count=count,
                 share=share,
                 baseline_count=before,

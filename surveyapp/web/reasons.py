@@ -64,7 +64,9 @@ def survey_reasons(survey_id: int) -> tuple[str, int]:
     start, end = reasons.day_range(query.start, query.end)
     scope: dict[str, Any] = {"start": start, "end": end, "segment": query.value_filter}
     try:
-        report = reasons.reason_shares(survey_id, **scope)
+        report, trend = reasons.reason_overview(
+            survey_id, query.interval, query.start, query.end, segment=query.value_filter
+        )
     except NotFound:
         abort(404)
     survey = report.survey
@@ -74,7 +76,7 @@ def survey_reasons(survey_id: int) -> tuple[str, int]:
         recent = 30
     page: dict[str, Any] = {}
     if not report.suppressed and report.n:
-        page = _details(survey_id, report, query, scope, weight, recent, args)
+        page = _details(survey_id, report, trend, query, scope, weight, recent, args)
     filters = export_args(query)
     html = render_template(
         "dashboard/reasons.html",
@@ -109,6 +111,7 @@ def _whole(raw: str | None, default: int) -> int:
 def _details(
     survey_id: int,
     report: reasons.ReasonReport,
+    trend: reasons.ReasonTrend,
     query: reporting.MetricsQuery,
     scope: dict[str, Any],
     weight: str,
@@ -116,16 +119,8 @@ def _details(
     args: Any,
 ) -> dict[str, Any]:
     """Everything below the ranking, for a report with rows to show."""
-    top = [row.tag for row in report.rows[: reasons.TREND_REASONS]]
+    top = trend.tags
     mrr = reasons.reason_mrr(survey_id, **scope)
-    trend = reasons.reason_trend(
-        survey_id,
-        query.interval,
-        query.start,
-        query.end,
-        segment=query.value_filter,
-        tags=top,
-    )
     segments = None
     if query.segment and query.value is None:
         segments = reasons.reason_segments(

@@ -319,3 +319,29 @@ def test_empty_states(app: Flask) -> None:
     assert reasons.emerging_terms(survey.id, start=START, end=END).terms == []
     rows = list(csv.reader(io.StringIO(reasons.reasons_csv(survey.id).lstrip("\ufeff"))))
     assert len(rows) == 1
+
+
+def test_the_overview_adds_the_days_up_to_the_same_report(app: Flask) -> None:
+    app.config["TIMEZONE"] = "America/New_York"
+    survey = factories.gen_survey("nps")
+    tags = [["price"], ["price", "support"], ["support"], [], ["bugs_reliability"], ["price"]]
+    for offset, names in enumerate(tags):
+        gen_comment(survey, "c", tags=names, created_at=DAY + dt.timedelta(days=offset, hours=3))
+
+    report, trend = reasons.reason_overview(
+        survey.id, "week", dt.date(2026, 3, 1), dt.date(2026, 3, 15), trend_reasons=2
+    )
+    start, end = reasons.day_range(dt.date(2026, 3, 1), dt.date(2026, 3, 15))
+
+    assert report == reasons.reason_shares(survey.id, start=start, end=end)
+    assert [(row.tag, row.count) for row in report.rows] == [
+        ("price", 3),
+        ("support", 2),
+        ("bugs_reliability", 1),
+    ]
+    assert trend.tags == ["price", "support"]
+    assert [(p.period_start, p.n, p.counts) for p in trend.periods] == [
+        (dt.date(2026, 2, 23), 0, {}),
+        (dt.date(2026, 3, 2), 5, {"price": 2, "support": 2}),
+        (dt.date(2026, 3, 9), 1, {"price": 1}),
+    ]
