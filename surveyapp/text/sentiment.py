@@ -269,10 +269,11 @@ def chunk_polarity(parts: Sequence[str], language: str) -> float:
     ``language`` must be "en" or "fr"; the text must be at most MAX_SENTIMENT_LENGTH long.
     """
     lang = _language(language)
+    memory = lang.memory
     kept: list[str] = []
     cleared = True
     for chunk in parts:
-        for word, kind in lang.chunk_tokens(chunk):
+        for word, kind in memory.get(chunk) or lang.chunk_tokens(chunk):
             if kind == _KEEP:
                 kept.append(word)
                 cleared = False
