@@ -92,6 +92,9 @@ class _Language:
         self.replace_keys = replacements
         self.french = language == "fr"
         self.memory: dict[str, tuple[tuple[str, int], ...]] = {}
+        # The remembered chunks with no token the scorer always needs: while every scope
+        # is closed they change nothing, so they are skipped without reading their tokens.
+        self.quiet: set[str] = set()
         # The analyser's lexicon as plain dicts: its lazy dict answers every lookup
         # through a Python method, which cost more than the scoring itself.
         entries = dict.items(analyser)
@@ -246,7 +249,10 @@ class _Language:
         """Keep the tokens of a chunk, within the memory's bound."""
         if len(self.memory) >= _CHUNK_MEMORY:
             self.memory.clear()
+            self.quiet.clear()
         self.memory[chunk] = tokens
+        if all(kind != _KEEP for _word, kind in tokens):
+            self.quiet.add(chunk)
 
 
 @cache
@@ -269,10 +275,12 @@ def chunk_polarity(parts: Sequence[str], language: str) -> float:
     ``language`` must be "en" or "fr"; the text must be at most MAX_SENTIMENT_LENGTH long.
     """
     lang = _language(language)
-    memory = lang.memory
+    memory, quiet = lang.memory, lang.quiet
     kept: list[str] = []
     cleared = True
     for chunk in parts:
+        if cleared and chunk in quiet:
+            continue
         for word, kind in memory.get(chunk) or lang.chunk_tokens(chunk):
             if kind == _KEEP:
                 kept.append(word)
@@ -316,3 +324,4 @@ def forget_chunks() -> None:
     """Empty the memories of chunks of both languages (to measure a cold start)."""
     for language in ("en", "fr"):
         _language(language).memory.clear()
+        _language(language).quiet.clear()
