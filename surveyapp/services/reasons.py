@@ -318,10 +318,12 @@ def _considered(
 def _tagged(query: sa.Select[Any], scope: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
     """``query`` (over ``Response``) joined to the tags of the answers of the scope.
 
-    Tags are only ever stored on answers with text (an answer emptied later is
-    deleted with its tags), so the text is not read again: the join then runs
-    on indexes alone. Joining, rather than testing ``Response.id IN (...)``,
-    lets the database walk the responses once.
+    Tags are stored on answers with text, so the text is not read again and
+    the join runs on indexes alone (a text answer emptied later is deleted with
+    its tags; only a manager's tag on a cancellation choice whose "other" text
+    was removed outlives the text, and it still describes that response).
+    Joining, rather than testing ``Response.id IN (...)``, lets the database
+    walk the responses once.
     """
     return (
         query.join(Answer, Answer.response_id == Response.id)
