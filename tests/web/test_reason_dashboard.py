@@ -4,6 +4,7 @@ reasons under a segment filter."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -13,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests import factories
-from tests.factories_reason_dashboards import gen_comment, gen_customer
+from tests.factories_reason_dashboards import DAY, gen_comment, gen_customer
 
 RANGE = "start=2026-01-01&end=2026-03-31"
 
@@ -194,3 +195,23 @@ def test_the_results_page_reasons_follow_the_segment_value(
     assert cells(why, "data-reason", "price")[:3] == ["Price", "1", "100%"]
     assert 'data-reason="support"' not in why
     assert "value=fr" in why and "reason=price" in why
+
+
+def test_emerging_terms_table_and_window(
+    app: Flask, client: FlaskClient, login: Callable[..., object]
+) -> None:
+    login("viewer")
+    survey = factories.gen_survey("nps")
+    for text in ["Sync fails <b>daily</b>", "The calendar sync fails", "Sync fails again"]:
+        gen_comment(survey, text)
+    gen_comment(survey, "Too dear", tags=["price"], created_at=DAY - dt.timedelta(days=50))
+
+    html = page(client, survey.id, "&recent=12")
+
+    emerging = section(html, "emerging")
+    assert 'aria-current="true">Last 30 days' in emerging
+    # 3 of the 3 recent comments; 0 of the 1 before: (3/3) / ((0 + 1) / (1 + 1)) = 2.
+    assert cells(emerging, "data-term", "sync fails") == ["sync fails", "3", "100%", "0%", "2.0×"]
+    assert "<b>daily" not in html
+    quiet = section(page(client, survey.id, "&recent=7"), "emerging")
+    assert "No new phrase comes up often enough" in quiet
