@@ -619,27 +619,47 @@ def reason_verbatims(
         )
         if is_withheld(people or 0, k=reporting.reporting_threshold()):
             return VerbatimList(tag=tag, withheld=True, search=search)
-    matching = _tagged(sa.select().select_from(Response), scope).where(AnswerTag.tag == tag)
+    # The comments of the tag first, as a materialised CTE: left to itself, PostgreSQL
+    # would fold the text of every answer of the table before looking at the tags.
+    tagged = (
+        _tagged(
+            sa.select(
+                Answer.id.label("answer_id"),
+                Answer.text,
+                AnswerTag.words,
+                AnswerTag.confidence,
+                AnswerTag.source,
+                Response.score,
+                Response.language,
+                Response.created_at,
+            ).select_from(Response),
+            scope,
+        )
+        .where(AnswerTag.tag == tag)
+        .cte("tagged")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    matching = sa.select().select_from(tagged)
     if search:
         matching = matching.where(
-            db.folded(Answer.text).contains(db.fold_for_search(search), autoescape=True)
+            db.folded(tagged.c.text).contains(db.fold_for_search(search), autoescape=True)
         )
-    total = session.scalar(matching.add_columns(sa.func.count(AnswerTag.id))) or 0
+    total = session.scalar(matching.add_columns(sa.func.count())) or 0
     page = max(1, min(page, max(1, math.ceil(total / limit))))
     listed = matching.add_columns(
-        Answer.text,
-        AnswerTag.words,
-        AnswerTag.confidence,
-        AnswerTag.source,
-        Response.score,
-        Response.language,
-        Response.created_at,
+        tagged.c.text,
+        tagged.c.words,
+        tagged.c.confidence,
+        tagged.c.source,
+        tagged.c.score,
+        tagged.c.language,
+        tagged.c.created_at,
     )
     if survey.anonymous:
         # Ids follow submission order; ordering by text within a day hides it.
-        listed = listed.order_by(Response.created_at.desc(), Answer.text)
+        listed = listed.order_by(tagged.c.created_at.desc(), tagged.c.text)
     else:
-        listed = listed.order_by(Response.created_at.desc(), Answer.id.desc())
+        listed = listed.order_by(tagged.c.created_at.desc(), tagged.c.answer_id.desc())
     items = [
         Verbatim(
             text=text,
