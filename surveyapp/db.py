@@ -11,8 +11,82 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, current_app, g
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
 
-__all__ = ["engine", "init_app", "make_engine", "session", "session_factory"]
+__all__ = [
+    "SEARCH_FOLDS",
+    "engine",
+    "fold_for_search",
+    "folded",
+    "init_app",
+    "make_engine",
+    "session",
+    "session_factory",
+]
+
+# Case and accent folding for text search, the same in Python and in SQL on both
+# databases: each listed letter (both cases, since SQLite's lower() only knows
+# ASCII) becomes its plain form, then the text is lower-cased.
+SEARCH_FOLDS: dict[str, str] = {
+    **{
+        accented: plain
+        for plain, letters in (
+            ("a", "àâäáãåÀÂÄÁÃÅ"),
+            ("c", "çÇ"),
+            ("e", "èéêëÈÉÊË"),
+            ("i", "ìíîïÌÍÎÏ"),
+            ("n", "ñÑ"),
+            ("o", "òóôöõÒÓÔÖÕ"),
+            ("u", "ùúûüÙÚÛÜ"),
+            ("y", "ýÿÝŸ"),
+        )
+        for accented in letters
+    },
+    "œ": "oe",
+    "Œ": "oe",
+    "æ": "ae",
+    "Æ": "ae",
+    "’": "'",
+}
+_SEARCH_TABLE = str.maketrans(SEARCH_FOLDS)
+_SQLITE_FOLD = "surveyapp_fold"
+
+
+def fold_for_search(text: str) -> str:
+    """``text`` folded for search: the letters of SEARCH_FOLDS made plain, then lower case.
+
+    >>> fold_for_search("Prix ÉLEVÉ, cœur")
+    'prix eleve, coeur'
+    """
+    return text.translate(_SEARCH_TABLE).lower()
+
+
+class folded(GenericFunction[str]):
+    """SQL: a text column folded as ``fold_for_search`` folds a string."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element: folded, compiler: Any, **kw: Any) -> str:
+    # A Python function registered on each connection: nesting 60 replace() calls
+    # overflows SQLite's parser stack, and SQLite has no translate().
+    return f"{_SQLITE_FOLD}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded)
+def _folded_default(element: folded, compiler: Any, **kw: Any) -> str:
+    single = {key: value for key, value in SEARCH_FOLDS.items() if len(value) == 1}
+    text = f"lower({compiler.process(element.clauses, **kw)})"
+    for key, value in SEARCH_FOLDS.items():
+        if len(value) > 1:
+            text = f"replace({text}, '{key}', '{value}')"
+    sources = "".join(single)
+    targets = "".join(single.values()).replace("'", "''")
+    return f"translate({text}, '{sources}', '{targets}')"
+
 
 _ENGINE_KEY = "surveyapp.engine"
 _SESSIONMAKER_KEY = "surveyapp.sessionmaker"
@@ -44,6 +118,11 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
+        dbapi_connection.create_function(_SQLITE_FOLD, 1, _fold_or_null, deterministic=True)
+
+
+def _fold_or_null(value: Any) -> Any:
+    return fold_for_search(value) if isinstance(value, str) else value
 
 
 def init_app(app: Flask) -> None:

@@ -21,10 +21,12 @@ from typing import Any
 
 __all__ = [
     "COLORS",
+    "SERIES_COLORS",
     "buckets_figure",
     "choices_figure",
     "distribution_figure",
     "segments_figure",
+    "series_figure",
     "trend_figure",
 ]
 
@@ -39,6 +41,9 @@ COLORS = {
     "detractors": "#cf222e",
     "bar": "#1f5fbf",
 }
+
+# One colour per series (reasons) of a chart, distinct on white and on the dark theme.
+SERIES_COLORS = ("#1f5fbf", "#cf222e", "#1a7f37", "#9a6700", "#8250df", "#0a7f8f")
 
 Figure = dict[str, Any]
 
@@ -274,3 +279,50 @@ def choices_figure(rows: Sequence[Mapping[str, Any]], *, title: str, x_title: st
             hovermode="closest",
         ),
     }
+
+
+def series_figure(
+    x: Sequence[str],
+    series: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    y_title: str,
+    kind: str = "lines",
+) -> Figure:
+    """Several series of percentages over the same ``x``: lines over periods (``kind``
+    "lines", ``x`` ISO dates) or grouped bars over categories ("bars").
+
+    ``series`` hold ``label`` and ``values`` (one per ``x``, None where unknown or
+    withheld: a gap, never a zero). Colours cycle through ``SERIES_COLORS``.
+
+    >>> figure = series_figure(["2026-01-05", "2026-01-12"],
+    ...                        [{"label": "Price", "values": [25.0, None]}],
+    ...                        title="Reasons", y_title="%")
+    >>> figure["data"][0]["mode"], figure["data"][0]["y"], figure["layout"]["xaxis"]["type"]
+    ('lines+markers', [25.0, None], 'date')
+    >>> series_figure(["pro"], [{"label": "Price", "values": [50.0]}], title="By plan",
+    ...               y_title="%", kind="bars")["layout"]["barmode"]
+    'group'
+    """
+    data: list[dict[str, Any]] = []
+    for index, row in enumerate(series):
+        color = SERIES_COLORS[index % len(SERIES_COLORS)]
+        trace: dict[str, Any] = {"x": list(x), "y": list(row["values"]), "name": row["label"]}
+        if kind == "lines":
+            trace.update(
+                type="scatter",
+                mode="lines+markers",
+                line={"color": color, "width": 2},
+                connectgaps=False,
+            )
+        else:
+            trace.update(type="bar", marker={"color": color})
+        data.append(trace)
+    layout = _layout(
+        title,
+        yaxis={"title": {"text": y_title}, "rangemode": "tozero"},
+        xaxis={"type": "date" if kind == "lines" else "category"},
+    )
+    if kind != "lines":
+        layout.update(barmode="group", hovermode="closest")
+    return {"data": data, "layout": layout}

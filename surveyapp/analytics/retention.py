@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 from surveyapp.analytics import Z_95, AnalyticsError
@@ -42,6 +42,7 @@ __all__ = [
     "EVENT_KINDS",
     "CustomerEvent",
     "Movement",
+    "WeightedReason",
     "active_mrr",
     "arpa",
     "average_lifetime_years",
@@ -52,6 +53,7 @@ __all__ = [
     "mrr",
     "retention_rate",
     "revenue_churn",
+    "weigh_by_mrr",
     "wilson_interval",
 ]
 
@@ -285,6 +287,63 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, flo
     centre = (share + z * z / (2 * n)) / denominator
     half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / denominator
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class WeightedReason:
+    """A reason, the customers who gave it, their MRR (cents) and its share of the MRR total."""
+
+    reason: str
+    customers: int
+    mrr_cents: int
+    share: float
+
+
+def weigh_by_mrr(
+    reasons_by_customer: Mapping[Hashable, tuple[Iterable[str], int]],
+    *,
+    total_mrr_cents: int | None = None,
+) -> list[WeightedReason]:
+    """Each reason weighted by the MRR of the customers who gave it, most MRR first.
+
+    ``reasons_by_customer`` maps a customer to (their reasons, their MRR in
+    cents); a customer counts once per reason, however often they gave it.
+    ``share`` is the reason's MRR over ``total_mrr_cents``, by default the MRR
+    of the customers who gave at least one reason (0 when the total is 0).
+    Ties go to more customers, then to the reason's name. Raises
+    AnalyticsError for a negative MRR.
+
+    >>> rows = weigh_by_mrr({1: (["price"], 3000), 2: (["price", "support"], 1000), 3: ([], 500)})
+    >>> [(row.reason, row.customers, row.mrr_cents, row.share) for row in rows]
+    [('price', 2, 4000, 1.0), ('support', 1, 1000, 0.25)]
+    >>> weigh_by_mrr({1: (["price"], 3000)}, total_mrr_cents=6000)[0].share
+    0.5
+    """
+    totals: dict[str, list[int]] = {}
+    reasoned_mrr = 0
+    for reasons, mrr_cents in reasons_by_customer.values():
+        if mrr_cents < 0:
+            raise AnalyticsError("MRR cannot be negative")
+        given = dict.fromkeys(reasons)
+        if given:
+            reasoned_mrr += mrr_cents
+        for reason in given:
+            counted = totals.setdefault(reason, [0, 0])
+            counted[0] += 1
+            counted[1] += mrr_cents
+    total = reasoned_mrr if total_mrr_cents is None else total_mrr_cents
+    return sorted(
+        (
+            WeightedReason(
+                reason=reason,
+                customers=customers,
+                mrr_cents=mrr_cents,
+                share=mrr_cents / total if total else 0.0,
+            )
+            for reason, (customers, mrr_cents) in totals.items()
+        ),
+        key=lambda row: (-row.mrr_cents, -row.customers, row.reason),
+    )
 
 
 def _check_event(event: CustomerEvent) -> None:

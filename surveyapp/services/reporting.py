@@ -92,6 +92,7 @@ __all__ = [
     "response_count",
     "score_histogram",
     "segment_attributes",
+    "segment_clause",
     "survey_results",
     "today",
 ]
@@ -268,7 +269,7 @@ def latest_comments(
         .limit(limit)
     )
     if segment is not None:
-        query = query.where(_segment_clause(*segment))
+        query = query.where(segment_clause(*segment))
     if within is not None:
         query = query.where(_segment_value(within[0]).in_(list(within[1])))
     if survey.anonymous:
@@ -373,6 +374,13 @@ class MetricsQuery:
     def last_day(self) -> dt.date:
         """The last day included (``end`` is exclusive)."""
         return self.end - dt.timedelta(days=1)
+
+    @property
+    def value_filter(self) -> tuple[str, str] | None:
+        """(attribute, value) when the query keeps one segment value only, else None."""
+        if self.segment and self.value is not None:
+            return self.segment, self.value
+        return None
 
 
 def today() -> dt.date:
@@ -1008,7 +1016,8 @@ def _segment_value(key: str) -> sa.ColumnElement[Any]:
     return sa.cast(Response.segment[key].as_string(), sa.String)
 
 
-def _segment_clause(key: str, value: str) -> sa.ColumnElement[bool]:
+def segment_clause(key: str, value: str) -> sa.ColumnElement[bool]:
+    """The SQL condition on ``Response`` matching the responses whose ``key`` is ``value``."""
     return _segment_value(key) == value
 
 
@@ -1038,7 +1047,7 @@ def _question_stats(
                 *conditions,
             )
         )
-        return query.where(_segment_clause(*segment)) if segment else query
+        return query.where(segment_clause(*segment)) if segment else query
 
     histograms: dict[int, dict[int, int]] = {q.id: {} for q in numeric}
     if numeric:

@@ -426,22 +426,13 @@ def _reasons_by_mrr() -> list[ReasonWeight]:
     by_contact: dict[int, tuple[list[str], int]] = {}
     for contact_id, choices, mrr in rows:
         by_contact[contact_id] = ([str(choice) for choice in choices or []], mrr or 0)
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for choices, mrr in by_contact.values():
-        for choice in choices:
-            totals[choice][0] += 1
-            totals[choice][1] += mrr
-    total_mrr = sum(mrr for choices, mrr in by_contact.values() if choices)
-    return sorted(
-        (
-            ReasonWeight(
-                reason=reason,
-                label=labels.get(reason, reason),
-                customers=customers,
-                mrr_cents=mrr,
-                share=mrr / total_mrr if total_mrr else 0.0,
-            )
-            for reason, (customers, mrr) in totals.items()
-        ),
-        key=lambda weight: (-weight.mrr_cents, -weight.customers, weight.reason),
-    )
+    return [
+        ReasonWeight(
+            reason=row.reason,
+            label=labels.get(row.reason, row.reason),
+            customers=row.customers,
+            mrr_cents=row.mrr_cents,
+            share=row.share,
+        )
+        for row in retention.weigh_by_mrr(by_contact)
+    ]

@@ -42,11 +42,13 @@ __all__ = [
     "configured_time_zone",
     "daily_counts",
     "init_app",
+    "local_day_sql",
     "raw_daily_counts",
     "rebuild",
     "rebuild_on_connection",
     "rollup_time_zone",
     "rollups_usable",
+    "segment_expression",
     "segment_keys",
 ]
 
@@ -219,7 +221,7 @@ def _apply(connection: sa.Connection, deltas: dict[RollupKey, list[int]]) -> Non
 # --- bulk rebuild -----------------------------------------------------------------------------
 
 
-def _local_day_sql(
+def local_day_sql(
     dialect: str, tz_name: str, start: dt.datetime, end: dt.datetime
 ) -> sa.ColumnElement[Any]:
     """SQL for the local day of ``responses.created_at`` in ``tz_name``, for times in the range."""
@@ -251,7 +253,8 @@ def _counts_columns() -> list[sa.ColumnElement[Any]]:
     ]
 
 
-def _segment_expression(key: str) -> sa.ColumnElement[Any]:
+def segment_expression(key: str) -> sa.ColumnElement[Any]:
+    """SQL for a response's value of segment ``key`` as the rollups store it (cut to 200)."""
     if key == ALL_SEGMENTS:
         return sa.literal(ALL_SEGMENTS, sa.String)
     if key in BUILT_IN_SEGMENTS:
@@ -270,8 +273,8 @@ def _daily_select(
     bounded: bool,
 ) -> sa.Select[Any]:
     """survey_id, key, value, local day and counts of the responses, grouped."""
-    day = _local_day_sql(dialect, tz_name, start, end).label("day")
-    value = _segment_expression(key).label("segment_value")
+    day = local_day_sql(dialect, tz_name, start, end).label("day")
+    value = segment_expression(key).label("segment_value")
     query = sa.select(
         Response.survey_id,
         sa.literal(key[:KEY_LENGTH], sa.String).label("segment_key"),
@@ -282,7 +285,7 @@ def _daily_select(
     if key != ALL_SEGMENTS:
         query = query.group_by(value)
     if key != ALL_SEGMENTS:
-        query = query.where(_segment_expression(key).is_not(None))
+        query = query.where(segment_expression(key).is_not(None))
     if survey_ids is not None:
         query = query.where(Response.survey_id.in_(survey_ids))
     if bounded:
@@ -433,7 +436,7 @@ def raw_daily_counts(
         connection.dialect.name, tz_name, segment_key, survey_ids, start, end, bounded=True
     )
     if segment_value is not None:
-        select = select.where(_segment_expression(segment_key) == segment_value)
+        select = select.where(segment_expression(segment_key) == segment_value)
     result: dict[int, list[DayCounts]] = {survey_id: [] for survey_id in survey_ids}
     for row in connection.execute(select):
         day = row.day if isinstance(row.day, dt.date) else dt.date.fromisoformat(str(row.day))

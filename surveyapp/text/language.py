@@ -178,8 +178,9 @@ _FR_ACCENTS_RE = re.compile(r"[éèêàùçâîôûëïœ]", re.IGNORECASE)
 def language_scores(text: str) -> tuple[int, int]:
     """Return the (English, French) evidence counts of ``text``."""
     tokens = words(fold(text[:2000]))
-    en = sum(token in _EN for token in tokens)
-    fr = sum(token in _FR for token in tokens)
+    # map over the set's own lookup: no Python frame per token.
+    en = sum(map(_EN.__contains__, tokens))
+    fr = sum(map(_FR.__contains__, tokens))
     fr += min(len(_FR_ACCENTS_RE.findall(text[:2000])), 3)
     return en, fr
 
@@ -188,8 +189,8 @@ def token_language_scores(tokens: list[str], text: str) -> tuple[int, int]:
     """Return ``language_scores(text)`` from the text's tokens (``tokenize(fold(text))``)."""
     # About the first 2,000 characters, as language_scores reads.
     head = tokens[:400]
-    en = sum(token in _EN for token in head)
-    fr = sum(token in _FR for token in head)
+    en = sum(map(_EN.__contains__, head))
+    fr = sum(map(_FR.__contains__, head))
     fr += min(len(_FR_ACCENTS_RE.findall(text[:2000])), 3)
     return en, fr
 

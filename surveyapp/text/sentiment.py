@@ -10,8 +10,11 @@ chunk is split into the analyser's own tokens once, by the analyser's own
 rules (contractions, quotes, leading and trailing punctuation, abbreviations),
 and remembered. Tokens that cannot change the score (an unknown word right
 after another unknown word that already ended every negation and modifier
-scope) are left out, and the pattern ``Sentiment`` object scores the list.
-The polarity is TextBlob's own: a test compares them on real texts.
+scope) are left out, and the list is scored by the steps of pattern's
+``Sentiment.assessments`` run on plain dicts (``_Language.polarity``): the
+analyser's lazy lexicon answers each lookup through Python methods, which cost
+more than the scoring. The polarity is TextBlob's own, to the last bit: tests
+compare them on real texts and on sentences that exercise every rule.
 
 Polarity is a weak signal for complaints: TextBlob reads "The price was way too
 high and support never answered my tickets" as +0.16. ``python -m
@@ -74,17 +77,41 @@ class _Language:
         self.analyser: Any = analyser
         self.module: Any = text_module
         len(analyser)  # loads the lexicon, so dict lookups below see it
-        self.lexicon: dict[str, dict[Any, Any]] = analyser
         self.negations = frozenset(analyser.negations)
         self.punctuation = text_module.PUNCTUATION
         self.leading = tuple(text_module.PUNCTUATION.replace(".", ""))
         self.trailing = (*self.leading, ".")
         self.abbreviations = abbreviations
-        # The analyser applies these in order with re.sub; compiled once here.
-        self.replacements = [(re.compile(key), value) for key, value in replacements.items()]
+        # The analyser applies these in order with re.sub. Its keys are plain text
+        # ("l'", "n't"), so a key absent from the chunk is skipped and a present one
+        # replaced as text: the same result without 26 regex passes per French elision.
+        self.replacements: list[tuple[Any, str]] = [
+            (key if re.escape(key) == key else re.compile(key), value)
+            for key, value in replacements.items()
+        ]
         self.replace_keys = replacements
         self.french = language == "fr"
         self.memory: dict[str, tuple[tuple[str, int], ...]] = {}
+        # The remembered chunks with no token the scorer always needs: while every scope
+        # is closed they change nothing, so they are skipped without reading their tokens.
+        self.quiet: set[str] = set()
+        # The analyser's lexicon as plain dicts: its lazy dict answers every lookup
+        # through a Python method, which cost more than the scoring itself.
+        entries = dict.items(analyser)
+        self.scores: dict[str, tuple[float, float]] = {
+            word: (float(entry[None][0]), float(entry[None][2]))
+            for word, entry in entries
+            if None in entry
+        }
+        self.modifying = frozenset(
+            word for word, entry in entries if any(pos in entry for pos in analyser.modifiers)
+        )
+        self.modifier = analyser.modifier
+        # Emoticon -> polarity; the first group that holds it wins, as in the analyser's loop.
+        self.emoticons: dict[str, float] = {}
+        for (_group, polarity), faces in text_module.EMOTICONS.items():
+            for face in faces:
+                self.emoticons.setdefault(face.lower(), polarity)
 
     def split_piece(self, t: str, out: list[str]) -> None:
         """Split one space-free piece as pattern's ``find_tokens`` does (same loop)."""
@@ -116,9 +143,8 @@ class _Language:
 
     def kind(self, word: str) -> int:
         """Whether the scorer needs ``word`` always, as a scope reset, or maybe once."""
-        entry = self.lexicon.get(word)
         if (
-            (entry is not None and None in entry)
+            word in self.scores
             or word in self.negations
             or word in ("!", "(!)")
             or (not word.isalpha() and len(word) <= 5 and word not in self.punctuation)
@@ -142,8 +168,12 @@ class _Language:
         text = chunk
         if "'" in text or "’" in text:
             # Every contraction or elision the analyser splits has an apostrophe.
-            for pattern, value in self.replacements:
-                text = pattern.sub(value, text)
+            for key, value in self.replacements:
+                if isinstance(key, str):
+                    if key in text:
+                        text = text.replace(key, value)
+                else:
+                    text = key.sub(value, text)
         for quote in ("“", "”", "‘", "’", "'", '"'):
             text = text.replace(quote, f" {quote} ")
         pieces: list[str] = []
@@ -163,11 +193,66 @@ class _Language:
         self.remember(chunk, tokens)
         return tokens
 
+    def polarity(self, words: list[str]) -> float:
+        """The analyser's polarity of a list of lower-cased words (``Sentiment(words)[0]``).
+
+        The same steps as pattern's ``Sentiment.assessments`` (negation on, no
+        part of speech) and its average, on plain dicts: a known word opens an
+        assessment [polarity, intensity, negated], a modifier ("very") multiplies
+        the next known word, a negation flips it to -0.5 times its polarity, "!"
+        boosts the last one, "(!)" and emoticons add their own.
+        """
+        scores, negations, punctuation = self.scores, self.negations, self.punctuation
+        found: list[list[float]] = []
+        modifier: str | None = None
+        negation: str | None = None
+        for word in words:
+            score = scores.get(word)
+            if score is not None:
+                polarity, intensity = score
+                if modifier is None:
+                    found.append([polarity, intensity, 1.0])
+                else:
+                    last = found[-1]
+                    last[0] = max(-1.0, min(polarity * last[1], +1.0))
+                    last[1] = intensity
+                if negation is not None:
+                    last = found[-1]
+                    last[1] = 1.0 / last[1]
+                    last[2] = -1.0
+                modifier = word if word in self.modifying else None
+                negation = word if word in negations else None
+                continue
+            if word in negations:
+                negation = word
+            elif negation and len(word.strip("'")) > 1:
+                negation = None
+            if negation is not None and modifier is not None and self.modifier(modifier):
+                found[-1][2] = -1.0
+                negation = None
+            elif modifier and len(word) > 2:
+                modifier = None
+            if word == "!" and found:
+                found[-1][0] = max(-1.0, min(found[-1][0] * 1.25, +1.0))
+            if word == "(!)":
+                found.append([0.0, 1.0, 1.0])
+            if not word.isalpha() and len(word) <= 5 and word not in punctuation:
+                face = self.emoticons.get(word)
+                if face is not None:
+                    found.append([face, 1.0, 1.0])
+        total = 0.0
+        for polarity, _intensity, sign in found:
+            total += polarity * -0.5 if sign < 0 else polarity
+        return total / float(len(found) or 1)
+
     def remember(self, chunk: str, tokens: tuple[tuple[str, int], ...]) -> None:
         """Keep the tokens of a chunk, within the memory's bound."""
         if len(self.memory) >= _CHUNK_MEMORY:
             self.memory.clear()
+            self.quiet.clear()
         self.memory[chunk] = tokens
+        if all(kind != _KEEP for _word, kind in tokens):
+            self.quiet.add(chunk)
 
 
 @cache
@@ -190,10 +275,13 @@ def chunk_polarity(parts: Sequence[str], language: str) -> float:
     ``language`` must be "en" or "fr"; the text must be at most MAX_SENTIMENT_LENGTH long.
     """
     lang = _language(language)
+    memory, quiet = lang.memory, lang.quiet
     kept: list[str] = []
     cleared = True
     for chunk in parts:
-        for word, kind in lang.chunk_tokens(chunk):
+        if cleared and chunk in quiet:
+            continue
+        for word, kind in memory.get(chunk) or lang.chunk_tokens(chunk):
             if kind == _KEEP:
                 kept.append(word)
                 cleared = False
@@ -204,8 +292,7 @@ def chunk_polarity(parts: Sequence[str], language: str) -> float:
                 cleared = kind == _RESET
     if not kept:
         return 0.0
-    polarity = float(lang.analyser(kept)[0])
-    return max(-1.0, min(1.0, polarity))
+    return max(-1.0, min(1.0, lang.polarity(kept)))
 
 
 def sentiment(text: str, language: str | None = None) -> float:
@@ -237,3 +324,4 @@ def forget_chunks() -> None:
     """Empty the memories of chunks of both languages (to measure a cold start)."""
     for language in ("en", "fr"):
         _language(language).memory.clear()
+        _language(language).quiet.clear()

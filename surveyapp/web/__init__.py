@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         health,
         limits,
         public,
+        reasons,
         settings,
         taxonomy,
         webhooks,
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(reasons.bp)
     app.register_blueprint(contacts.bp)
     app.register_blueprint(distribution.bp)
     app.register_blueprint(settings.bp)

@@ -9,7 +9,7 @@ numbers are always in a table next to it, so the pages work without JavaScript.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -40,12 +40,11 @@ from surveyapp.services import (
     rollups,
     survey_access,
     surveys,
-    taxonomy,
 )
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 from surveyapp.web.access import role_required
 
-__all__ = ["bp"]
+__all__ = ["INTERVAL_NAMES", "SEGMENT_NAMES", "bp", "export_args", "form_values"]
 
 bp = Blueprint("dashboard", __name__)
 
@@ -57,23 +56,6 @@ INTERVAL_NAMES = {
     "quarter": _l("Quarter"),
 }
 SEGMENT_NAMES = {"language": _l("Language"), "channel": _l("Channel"), "wave": _l("Pulse wave")}
-# PRODUCT.md § Churn reasons: the default taxonomy's names as a manager reads them, used
-# while the workspace has not renamed them (see ``reason_namer``).
-REASON_NAMES = {
-    "price": _l("Price"),
-    "missing_feature": _l("Missing feature"),
-    "bugs_reliability": _l("Bugs and reliability"),
-    "performance": _l("Performance"),
-    "support": _l("Support"),
-    "usability": _l("Usability"),
-    "onboarding": _l("Onboarding"),
-    "competitor": _l("Competitor"),
-    "no_longer_needed": _l("No longer needed"),
-    "business_closed": _l("Business closed"),
-    "billing": _l("Billing"),
-    "privacy_security": _l("Privacy and security"),
-    "other": _l("Other"),
-}
 OVERVIEW_WINDOWS = (7, 30, 90)
 ONE_YEAR = 365 * 24 * 3600
 
@@ -111,9 +93,9 @@ def survey_results(survey_id: int) -> tuple[str, int]:
     survey = data.survey
     main = survey.main_question
     language = _language()
-    why, verbatims = _reasons(data, args.get("reason", ""))
+    why, verbatims = _reasons(data, query, args.get("reason", ""))
     figures = _figures(data, language)
-    reason_name = reason_namer()
+    reason_name = reasons.reason_namer(language)
     if why is not None and why.rows:
         figures["figure-reasons"] = charts.choices_figure(
             [{"label": reason_name(row.tag), "share": 100 * row.share} for row in why.rows],
@@ -126,7 +108,7 @@ def survey_results(survey_id: int) -> tuple[str, int]:
         results=data.results,
         survey=survey,
         query=query,
-        form=_form_values(args, query, errors),
+        form=form_values(args, query, errors),
         errors=errors,
         intervals=[(name, INTERVAL_NAMES[name]) for name in INTERVALS],
         segment_options=[
@@ -143,42 +125,31 @@ def survey_results(survey_id: int) -> tuple[str, int]:
         public_url=f"{current_app.config['BASE_URL']}/p/{survey.public_slug}",
         min_trend=MIN_RESPONSES_FOR_TREND,
         language_names=LANGUAGE_NAMES,
-        export_args=_export_args(query),
+        export_args=export_args(query),
         plotly_version=version("plotly"),
     )
     return html, 400 if errors else 200
 
 
 def _reasons(
-    data: reporting.Dashboard, reason: str
+    data: reporting.Dashboard, query: reporting.MetricsQuery, reason: str
 ) -> tuple[reasons.ReasonReport | None, reasons.VerbatimList | None]:
-    """The period's reasons, and the verbatims of ``reason`` when it is one of them."""
+    """The period's reasons (of the segment value chosen, if any), and the verbatims of
+    ``reason`` when it is one of them."""
     if data.results.withheld or data.results.n == 0 or data.window is None:
         return None, None
     start, end = data.window
-    report = reasons.reason_shares(data.survey.id, start=start, end=end)
+    segment = query.value_filter
+    report = reasons.reason_shares(data.survey.id, start=start, end=end, segment=segment)
     if not report.rows or reason not in {row.tag for row in report.rows}:
         return report, None
-    return report, reasons.reason_verbatims(data.survey.id, reason, start=start, end=end)
+    verbatims = reasons.reason_verbatims(
+        data.survey.id, reason, start=start, end=end, segment=segment
+    )
+    return report, verbatims
 
 
-def reason_namer() -> Callable[[str], str]:
-    """A function naming each reason in the page's language: the label the workspace
-    gave it, else the translated built-in name, else its code."""
-    labels = taxonomy.labels(_language())
-
-    def name(tag: str) -> str:
-        if tag in labels:
-            return labels[tag]
-        builtin = REASON_NAMES.get(tag)
-        return str(builtin) if builtin is not None else tag.replace("_", " ")
-
-    return name
-
-
-def _form_values(
-    args: Any, query: reporting.MetricsQuery, errors: dict[str, str]
-) -> dict[str, str]:
+def form_values(args: Any, query: reporting.MetricsQuery, errors: dict[str, str]) -> dict[str, str]:
     """What the form shows: the visitor's input when it was refused, else the query used."""
     if errors:
         return {
@@ -194,7 +165,8 @@ def _form_values(
     }
 
 
-def _export_args(query: reporting.MetricsQuery) -> dict[str, str]:
+def export_args(query: reporting.MetricsQuery) -> dict[str, str]:
+    """The query string that repeats the controls of ``query`` (for links and downloads)."""
     args = {
         "interval": query.interval,
         "start": query.start.isoformat(),
@@ -202,6 +174,8 @@ def _export_args(query: reporting.MetricsQuery) -> dict[str, str]:
     }
     if query.segment:
         args["segment"] = query.segment
+    if query.value_filter:
+        args["value"] = query.value_filter[1]
     return args
 
 

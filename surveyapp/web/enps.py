@@ -22,10 +22,9 @@ from surveyapp.analytics import charts
 from surveyapp.analytics.nps import MIN_RESPONSES_FOR_TREND
 from surveyapp.forms.admin import ActionForm
 from surveyapp.forms.enps import OrgChartForm, ShareForm
-from surveyapp.services import enps, org_chart, survey_access
+from surveyapp.services import enps, org_chart, reasons, survey_access
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 from surveyapp.web.access import role_required
-from surveyapp.web.dashboard import REASON_NAMES
 
 __all__ = ["bp"]
 
@@ -46,15 +45,10 @@ def dashboard(survey_id: int) -> str:
         data=data,
         survey=data.survey,
         figures=_figures(data),
-        reason_name=_reason_name,
+        reason_name=reasons.reason_namer(),
         min_trend=MIN_RESPONSES_FOR_TREND,
         plotly_version=version("plotly"),
     )
-
-
-def _reason_name(tag: str) -> str:
-    name = REASON_NAMES.get(tag)
-    return str(name) if name is not None else tag.replace("_", " ")
 
 
 def _figures(data: enps.EnpsDashboard) -> dict[str, Any]:
@@ -94,11 +88,9 @@ def _figures(data: enps.EnpsDashboard) -> dict[str, Any]:
             x_title=_("Invitations answered (%)"),
         )
     if data.reasons is not None and data.reasons.rows:
+        name = reasons.reason_namer()
         figures["figure-reasons"] = charts.choices_figure(
-            [
-                {"label": _reason_name(row.tag), "share": 100 * row.share}
-                for row in data.reasons.rows
-            ],
+            [{"label": name(row.tag), "share": 100 * row.share} for row in data.reasons.rows],
             title=_("Top reasons in comments"),
             x_title=_("Share of comments (%)"),
         )

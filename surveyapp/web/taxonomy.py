@@ -29,10 +29,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.fields.choices import SelectChoice
 
 from surveyapp.forms.taxonomy import ButtonForm, CorrectionForm, KeywordForm, MergeForm, ReasonForm
-from surveyapp.services import corrections, retagging, survey_access, taxonomy
+from surveyapp.services import corrections, reasons, retagging, survey_access, taxonomy
 from surveyapp.services.errors import InvalidInput, NotFound
 from surveyapp.web.access import role_required
-from surveyapp.web.dashboard import LANGUAGE_NAMES, reason_namer
+from surveyapp.web.dashboard import LANGUAGE_NAMES
 
 __all__ = ["bp"]
 
@@ -56,7 +56,7 @@ def _render_list(form: ReasonForm, status: int = 200) -> tuple[str, int]:
             button=ButtonForm(),
             job=job,
             stale=changed is not None and (job is None or changed > job.created_at),
-            reason_name=reason_namer(),
+            reason_name=reasons.reason_namer(),
             statuses=_status_names(),
         ),
         status,
@@ -111,7 +111,7 @@ def edit_reason(tag_id: int) -> str | WerkzeugResponse | tuple[str, int]:
         "retire": ButtonForm(prefix="retire"),
         "restore": ButtonForm(prefix="restore"),
     }
-    name = reason_namer()
+    name = reasons.reason_namer()
     forms["merge"].target.choices = [
         SelectChoice(0, _("Choose a reason")),
         *(
@@ -165,7 +165,7 @@ def _act(tag_id: int, action: str, form: Any) -> str:
         target = taxonomy.merge_tag(tag_id, form.target.data or None)
         return _(
             "Merged into “%(name)s”: its comments now carry that reason.",
-            name=reason_namer()(target.code),
+            name=reasons.reason_namer()(target.code),
         )
     if action == "retire":
         taxonomy.retire_tag(tag_id)
@@ -263,7 +263,7 @@ def correct_tags(answer_id: int) -> str | WerkzeugResponse | tuple[str, int]:
     # eNPS comments are for HR and the accounts a survey is shared with.
     if not survey_access.survey_access(current_user._get_current_object(), view.survey).full:
         abort(404)
-    name = reason_namer()
+    name = reasons.reason_namer()
     form = CorrectionForm(
         formdata=request.form if request.method == "POST" else None,
         tags=[row.tag for row in view.tags],

@@ -84,3 +84,31 @@ def test_other_figures_validate() -> None:
     )
     # Most chosen first in the rows, drawn at the top of horizontal bars.
     assert list(figure.data[0].y) == ["Other", "Price"]
+
+
+def test_series_figures_leave_gaps_for_unknown_values() -> None:
+    lines = valid(
+        charts.series_figure(
+            ["2026-01-05", "2026-01-12"],
+            [
+                {"label": "Price", "values": [25.0, None]},
+                {"label": "Support", "values": [10.0, 40.0]},
+            ],
+            title="Reasons by period",
+            y_title="%",
+        )
+    )
+    assert [trace.name for trace in lines.data] == ["Price", "Support"]
+    assert list(lines.data[0].y) == [25.0, None] and lines.data[0].connectgaps is False
+    assert lines.data[0].line.color != lines.data[1].line.color
+    bars = valid(
+        charts.series_figure(
+            ["pro", "basic"],
+            [{"label": "Price", "values": [50.0, 0.0]}],
+            title="By plan",
+            y_title="%",
+            kind="bars",
+        )
+    )
+    assert bars.layout.barmode == "group" and bars.data[0].type == "bar"
+    assert list(bars.data[0].x) == ["pro", "basic"]

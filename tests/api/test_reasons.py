@@ -7,8 +7,11 @@ import datetime as dt
 import pytest
 from flask.testing import FlaskClient
 
+from surveyapp import db
 from surveyapp.analytics.retention import wilson_interval
+from surveyapp.models import AttributeDefinition
 from tests import factories
+from tests.factories_reason_dashboards import gen_comment, gen_customer
 from tests.factories_reasons import gen_tagged_response
 
 
@@ -110,4 +113,65 @@ def test_the_document_describes_the_endpoint(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").json
     operation = spec["paths"]["/surveys/{survey_id}/reasons"]["get"]
     assert operation["x-scope"] == "read"
-    assert {param["name"] for param in operation["parameters"]} == {"survey_id", "start", "end"}
+    assert {param["name"] for param in operation["parameters"]} == {
+        "survey_id",
+        "start",
+        "end",
+        "segment",
+        "value",
+        "weight",
+    }
+
+
+def test_a_segment_value_narrows_the_reasons(
+    client: FlaskClient, read_headers: dict[str, str]
+) -> None:
+    survey = factories.gen_survey("nps")
+    gen_comment(survey, "c", tags=["price"], segment={"plan": "pro"})
+    gen_comment(survey, "c", tags=["support"], segment={"plan": "basic"})
+    gen_comment(survey, "c", tags=["support"], segment={"plan": "basic"})
+
+    db.session().add(AttributeDefinition(key="plan", reportable=True))
+    db.session().commit()
+
+    basic = reasons(client, read_headers, survey.id, "?segment=plan&value=basic")
+    assert basic["n"] == 2 and [(r["tag"], r["count"]) for r in basic["rows"]] == [("support", 2)]
+    assert reasons(client, read_headers, survey.id, "?segment=language&value=en")["n"] == 3
+    unknown = client.get(
+        f"/api/v1/surveys/{survey.id}/reasons?segment=team&value=ops", headers=read_headers
+    )
+    assert unknown.status_code == 400 and unknown.json["error"]["field"] == "segment"
+    half = client.get(f"/api/v1/surveys/{survey.id}/reasons?segment=language", headers=read_headers)
+    assert half.status_code == 400 and half.json["error"]["field"] == "value"
+
+
+def test_weight_mrr_adds_the_revenue_at_stake(
+    client: FlaskClient, read_headers: dict[str, str]
+) -> None:
+    survey = factories.gen_survey("nps")
+    gen_comment(survey, "c", tags=["price"], contact=gen_customer(1000))
+    gen_comment(survey, "c", tags=["price"], contact=gen_customer(2000))
+    gen_comment(survey, "c", tags=["support"], contact=gen_customer(9000))
+    gen_comment(survey, "c", tags=["support"])
+    gen_comment(survey, "c", tags=["support"])
+
+    counted = reasons(client, read_headers, survey.id)
+    weighted = reasons(client, read_headers, survey.id, "?weight=mrr")
+
+    assert "weight" not in counted and "mrr_cents" not in counted["rows"][0]
+    assert [row["tag"] for row in counted["rows"]] == ["support", "price"]
+    assert weighted["weight"] == "mrr"
+    assert (weighted["customers"], weighted["mrr_cents"]) == (3, 12000)
+    assert [
+        (row["tag"], row["count"], row["customers"], row["mrr_cents"], row["mrr_share"])
+        for row in weighted["rows"]
+    ] == [("support", 3, 1, 9000, 0.75), ("price", 2, 2, 3000, 0.25)]
+
+    # API keys never see eNPS surveys: an anonymous NPS survey has no contacts either.
+    anonymous = factories.gen_survey("nps", anonymous=True)
+    for _ in range(5):
+        gen_comment(anonymous, "c", tags=["price"])
+    refused = client.get(f"/api/v1/surveys/{anonymous.id}/reasons?weight=mrr", headers=read_headers)
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "no_mrr"
+    bad = client.get(f"/api/v1/surveys/{survey.id}/reasons?weight=revenue", headers=read_headers)
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "weight"

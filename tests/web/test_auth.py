@@ -219,6 +219,8 @@ ENDPOINT_ROLES: dict[str, str | dict[str, str]] = {
     "dashboard.overview": "viewer",
     "dashboard.export_responses": "viewer",
     "dashboard.export_metrics": "viewer",
+    "reasons.survey_reasons": "viewer",
+    "reasons.export_reasons": "viewer",
     "public.preview_survey": "viewer",
     "settings.list_api_keys": "admin",
     "settings.revoke_api_key": "admin",

@@ -172,6 +172,23 @@ def test_a_comment_is_corrected_from_the_results_page(
     assert client.get("/answers/999999/tags").status_code == 404
 
 
+def test_the_reasons_dashboard_links_each_comment_to_its_correction(
+    app: Flask, client: FlaskClient, login: Callable[..., object]
+) -> None:
+    survey = factories.gen_survey("nps")
+    response = gen_tagged_response(survey, "Way too expensive", score=1)
+    answer_id = comment_of(response.id).id
+    login("viewer")
+    assert f"/answers/{answer_id}/tags" not in text(
+        client.get(f"/surveys/{survey.id}/reasons?reason=price")
+    )
+    client.post("/logout")
+    login("editor")
+    assert f"/answers/{answer_id}/tags" in text(
+        client.get(f"/surveys/{survey.id}/reasons?reason=price")
+    )
+
+
 def test_comments_of_anonymous_surveys_are_not_corrected_one_by_one(
     app: Flask, client: FlaskClient, login: Callable[..., object]
 ) -> None:
