@@ -113,22 +113,24 @@ def _planned(reading: Reading, chosen_reason: str | None) -> list[PlannedTag]:
     ]
 
 
-def tag_response(survey: Survey, response: Response) -> None:
+def tag_response(survey: Survey, response: Response, *, new: bool = False) -> None:
     """Store the sentiment of each text answer of a flushed response, and its reason tags
     when the response qualifies (``is_considered``); no commit.
 
     Tags from an earlier submission are replaced, except manual ones, which are kept
-    (and the tagger does not add a second row for a tag a manager set).
+    (and the tagger does not add a second row for a tag a manager set). ``new`` says the
+    response was inserted in this transaction, so it has no tags to read yet.
     """
     answers = [answer for answer in response.answers if answer.id is not None]
     if not answers:
         return
     session = db.session()
     existing: dict[int, dict[str, AnswerTag]] = {}
-    for row in session.scalars(
-        sa.select(AnswerTag).where(AnswerTag.answer_id.in_([answer.id for answer in answers]))
-    ):
-        existing.setdefault(row.answer_id, {})[row.tag] = row
+    if not new:
+        for row in session.scalars(
+            sa.select(AnswerTag).where(AnswerTag.answer_id.in_([answer.id for answer in answers]))
+        ):
+            existing.setdefault(row.answer_id, {})[row.tag] = row
     considered = is_considered(survey, response.score)
     chosen = _chosen_reason(survey, {answer.question_id: answer.choices for answer in answers})
     now = utcnow()
