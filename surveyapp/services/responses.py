@@ -36,7 +36,7 @@ from surveyapp.models import (
     Survey,
     utcnow,
 )
-from surveyapp.services import cases, pulses, tagging
+from surveyapp.services import cases, pulses, survey_cache, tagging
 from surveyapp.services.contact_csv import ATTRIBUTE_KEY_PATTERN, MAX_VALUE_LENGTH, clean_email
 from surveyapp.services.errors import Conflict, Gone, InvalidInput, NotFound
 
@@ -125,11 +125,7 @@ def open_public_link(slug: str) -> Survey:
 
     Raises NotFound for an unknown slug or a draft survey, Gone for a closed survey.
     """
-    survey = db.session().scalar(
-        sa.select(Survey)
-        .where(Survey.public_slug == slug)
-        .options(so.selectinload(Survey.questions))
-    )
+    survey = survey_cache.survey_by_slug(slug)
     if survey is None:
         raise NotFound(_("No such survey."))
     _require_open(survey)
