@@ -41,12 +41,20 @@ _SCORE_FIELD = re.compile(r'type="radio" name="(q\d+)" value="9"')
 
 
 class StatementLog:
-    """Counts the SQL statements the engine runs while ``phase`` names a request."""
+    """Counts the SQL statements the engine runs while ``phase`` names a request, and its CPU."""
 
     def __init__(self) -> None:
         self.phase = "setup"
         self.counts: Counter[str] = Counter()
         self.texts: dict[str, Counter[str]] = {}
+        self.cpu: Counter[str] = Counter()
+        self._since = time.process_time()
+
+    def enter(self, phase: str) -> None:
+        """Charge what follows to ``phase`` (and the CPU time since the last call to the last)."""
+        now = time.process_time()
+        self.cpu[self.phase] += now - self._since
+        self.phase, self._since = phase, now
 
     def __call__(self, *args: Any) -> None:
         statement = str(args[2]).split("\n")[0][:110]
@@ -55,19 +63,19 @@ class StatementLog:
 
 
 def _round(client: FlaskClient, slug: str, log: StatementLog) -> None:
-    log.phase = "GET"
+    log.enter("GET")
     page = client.get(f"/p/{slug}").get_data(as_text=True)
     csrf, key, score = _CSRF.search(page), _KEY.search(page), _SCORE_FIELD.search(page)
     if not (csrf and key and score):
         raise RuntimeError("the form has no CSRF token, key or score field")
-    log.phase = "POST"
+    log.enter("POST")
     answer = client.post(
         f"/p/{slug}",
         data={"csrf_token": csrf.group(1), "submission_key": key.group(1), score.group(1): "9"},
     )
     if answer.status_code != 302:
         raise RuntimeError(f"POST answered {answer.status_code}")
-    log.phase = "other"
+    log.enter("other")
 
 
 @contextmanager
@@ -103,6 +111,7 @@ def run(url: str, options: argparse.Namespace) -> None:
         _round(client, slug, log)
     log.counts.clear()
     log.texts.clear()
+    log.cpu.clear()
     profiler = cProfile.Profile() if options.profile else None
     if profiler is not None:
         profiler.enable()
@@ -121,11 +130,17 @@ def run(url: str, options: argparse.Namespace) -> None:
         f"best {1000 * min(batches):.2f} ms, median {1000 * statistics.median(batches):.2f} ms"
     )
     for phase in ("GET", "POST"):
-        print(f"  {phase}: {log.counts[phase] / rounds:.1f} statements")
+        print(
+            f"  {phase}: {1000 * log.cpu[phase] / rounds:.2f} ms CPU (mean), "
+            f"{log.counts[phase] / rounds:.1f} statements"
+        )
         for text, count in log.texts.get(phase, Counter()).most_common():
             print(f"    {count / rounds:4.1f}  {text}")
     if profiler is not None:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(options.top)
+        stats = pstats.Stats(profiler)
+        # Unlike time, the number of Python calls does not depend on what else the machine runs.
+        print(f"  Python function calls per round: {stats.total_calls / rounds:,.0f}")  # type: ignore[attr-defined]
+        stats.sort_stats("cumulative").print_stats(options.top)
     db_engine.dispose()
 
 

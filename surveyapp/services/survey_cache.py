@@ -16,6 +16,7 @@ threads can share them; nothing may change them in place.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,9 +42,7 @@ def init_app(app: Flask) -> None:
 def survey_by_slug(slug: str) -> Survey | None:
     """The survey of a public link with its questions, in the request's session, or None."""
     session = db.session()
-    row = session.execute(
-        sa.select(Survey.id, Survey.updated_at).where(Survey.public_slug == slug)
-    ).first()
+    row = session.execute(_version_query(), {"slug": slug}).first()
     if row is None:
         return None
     cache: dict[str, tuple[int, dt.datetime, Survey]] = current_app.extensions[_CACHE_KEY]
@@ -56,6 +55,12 @@ def survey_by_slug(slug: str) -> Survey | None:
             cache.clear()
         cache[slug] = cached
     return session.merge(cached[2], load=False)
+
+
+@functools.cache
+def _version_query() -> sa.Select[tuple[int, dt.datetime]]:
+    # Built once: building the expression cost more than running it.
+    return sa.select(Survey.id, Survey.updated_at).where(Survey.public_slug == sa.bindparam("slug"))
 
 
 def _detached_survey(survey_id: int) -> Survey:

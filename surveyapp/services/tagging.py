@@ -141,7 +141,8 @@ def tag_response(survey: Survey, response: Response, *, new: bool = False) -> No
             answer.sentiment = reading.sentiment
             if considered:
                 planned = _planned(reading, chosen)
-        else:
+        elif answer.sentiment is not None:
+            # Assigning even an equal value would make the flush below visit the answer.
             answer.sentiment = None
         kept = existing.get(answer.id, {})
         wanted = {tag.tag: tag for tag in planned}

@@ -20,12 +20,21 @@ R = TypeVar("R")
 
 def init_app(app: Flask) -> None:
     """Attach Flask-Login; sessions are loaded through the users service."""
-    manager = LoginManager(app)
+    # Flask-Login's own context processor loads the user for every template: on a
+    # respondent's cookie (no login) its session protection then rewrites the session and
+    # clears the remember cookie on every page. The proxy loads the user only when a
+    # template reads it (the staff pages).
+    manager = LoginManager(app, add_context_processor=False)
+    app.context_processor(_current_user_context)
     manager.login_view = "auth.login"
     manager.login_message = _l("Please log in to see this page.")
     manager.login_message_category = "info"
     manager.session_protection = "strong"
     manager.user_loader(_load_user)
+
+
+def _current_user_context() -> dict[str, object]:
+    return {"current_user": current_user}
 
 
 def _load_user(user_id: str) -> users.User | None:

@@ -30,6 +30,12 @@ from tests.web.test_public import main_and_text, page, submission_key
 FIRST, END = dt.date(2020, 1, 1), dt.date(2100, 1, 1)
 
 
+def csrf_token(html: str) -> str:
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert found, "no CSRF token in the form"
+    return found.group(1)
+
+
 @contextmanager
 def statements(app: Flask) -> Iterator[list[str]]:
     """The SQL statements the app's engine runs inside the block, in order."""
@@ -185,3 +191,31 @@ def test_the_statement_log_sees_inserts(app: Flask) -> None:
     with statements(app) as seen:
         factories.gen_survey("nps")
     assert any(re.match(r"INSERT INTO surveys", sql) for sql in seen)
+
+
+def test_a_returning_respondent_gets_no_cookie_rewritten(database_url: str) -> None:
+    """Only the first page sets the session (its CSRF token); later pages and posts set none."""
+    application = make_test_app(database_url, WTF_CSRF_ENABLED=True)
+    with application.app_context():
+        survey = factories.gen_survey("nps")
+        main, _text = main_and_text(survey)
+        url = f"/p/{survey.public_slug}"
+        client = application.test_client()
+        first = client.get(url)
+        assert [c.split("=")[0] for c in first.headers.getlist("Set-Cookie")] == ["session"]
+
+        again = client.get(url)
+        html = page(again)
+        posted = client.post(
+            url,
+            data={
+                "csrf_token": csrf_token(html),
+                "submission_key": submission_key(html),
+                main: "9",
+            },
+        )
+
+        assert again.headers.getlist("Set-Cookie") == []
+        assert posted.status_code == 302 and posted.headers.getlist("Set-Cookie") == []
+        db.session().close()
+    application.extensions["surveyapp.engine"].dispose()
