@@ -3,12 +3,16 @@
 Each client loops for ``--seconds``: GET ``/p/<slug>`` (its CSRF token and submission
 key), then POST the answers; only the POST is timed. The baseline is a bare Flask
 endpoint inserting one row with SQLAlchemy Core (``benchmarks/bare_app.py``), served by
-the same gunicorn on the same database, measured in the same run. Afterwards the stored
-rows are counted: every accepted submission must be there.
+the same gunicorn (the project's ``gunicorn.conf.py``, ``-w`` from ``--workers``) on the
+same database, measured in the same run. Each server is warmed up for two seconds
+first (not counted). Afterwards the stored rows are counted: every accepted submission
+must be there. The workers' CPU time (from /proc, recycled workers included) is
+reported per request: unlike throughput it hardly depends on what else the machine runs.
 
 Rate limits are switched off (every client is 127.0.0.1). Targets: zero errors, zero lost
 responses, throughput >= 0.6x the baseline, p99 < 25 ms.
-Run: ``python -m benchmarks.load [--seconds 20] [--clients 16] [--workers 2] [--skip-postgres]``.
+Run: ``python -m benchmarks.load [--seconds 20] [--clients 16] [--workers 2] [--skip-postgres]
+[--gunicorn "--threads 4"]``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import http.client
 import os
 import re
+import shlex
 import socket
 import statistics
 import subprocess
@@ -34,7 +39,7 @@ import sqlalchemy as sa
 
 from benchmarks.bare_app import bench_rows, metadata
 from benchmarks.databases import postgres_unavailable, throwaway_postgres
-from surveyapp import create_app, db, migrations
+from surveyapp import ROOT, create_app, db, migrations
 from surveyapp.models import Response
 from surveyapp.services import surveys
 
@@ -43,6 +48,8 @@ __all__ = ["main"]
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
 _SCORE_FIELD = re.compile(r'type="radio" name="(q\d+)" value="9"')
+# Every worker has booted and served before the measured run starts.
+WARM_UP_SECONDS = 2.0
 
 
 @dataclass
@@ -67,9 +74,39 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: its port and its master process."""
+
+    port: int
+    master: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the workers so far: the live ones, and those the master reaped
+        (recycled by ``max_requests``). The master's own bookkeeping is left out."""
+        total = _proc_times(self.master)[1]
+        children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text()
+        for pid in children.split():
+            try:
+                own, reaped = _proc_times(int(pid))
+            except FileNotFoundError:  # it exited in between; counted once reaped
+                continue
+            total += own + reaped
+        return total
+
+
+def _proc_times(pid: int) -> tuple[float, float]:
+    """(user + system time of ``pid``, user + system time of its reaped children), seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # After the name: state ppid … utime(14) stime(15) cutime(16) cstime(17), numbered from 1.
+    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (utime + stime) / ticks, (cutime + cstime) / ticks
+
+
 @contextmanager
-def _gunicorn(target: str, database_url: str, workers: int) -> Iterator[int]:
-    """Serve ``target`` with gunicorn on a free port until the block ends."""
+def _gunicorn(target: str, database_url: str, options: argparse.Namespace) -> Iterator[Server]:
+    """Serve ``target`` with gunicorn (the project's gunicorn.conf.py) until the block ends."""
     port = _free_port()
     env = {
         **os.environ,
@@ -82,15 +119,18 @@ def _gunicorn(target: str, database_url: str, workers: int) -> Iterator[int]:
         sys.executable,
         "-m",
         "gunicorn",
+        "-c",
+        str(ROOT / "gunicorn.conf.py"),
         "-w",
-        str(workers),
+        str(options.workers),
+        *options.gunicorn_options,
         "-b",
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
         target,
     ]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -101,7 +141,7 @@ def _gunicorn(target: str, database_url: str, workers: int) -> Iterator[int]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError(f"gunicorn did not start: {command}") from None
                 time.sleep(0.1)
-        yield port
+        yield Server(port, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -177,17 +217,41 @@ def _insert_bare(port: int) -> Callable[..., float | None]:
     return one
 
 
-def _report(label: str, tally: Tally, seconds: float, stored: int) -> float:
-    latencies = sorted(tally.latencies)
-    rate = len(latencies) / seconds
-    p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
-    p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000 if latencies else float("nan")
-    lost = len(latencies) - stored
-    print(
-        f"  {label:<28} {rate:8.0f}/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
-        f"errors {tally.errors}  stored {stored}  lost {lost}"
-    )
-    return rate
+@dataclass(frozen=True)
+class Measure:
+    """One load run: what the clients saw, the rows it added and the servers' CPU time."""
+
+    tally: Tally
+    stored: int
+    cpu_seconds: float
+
+    def report(self, label: str, seconds: float, per: str) -> float:
+        """Print one line and return the throughput (requests per second)."""
+        latencies = sorted(self.tally.latencies)
+        rate = len(latencies) / seconds
+        p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
+        p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000 if latencies else float("nan")
+        lost = len(latencies) - self.stored
+        cpu = 1000 * self.cpu_seconds / len(latencies) if latencies else float("nan")
+        print(
+            f"  {label:<26} {rate:6.0f}/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+            f"errors {self.tally.errors}  stored {self.stored}  lost {lost}  "
+            f"server CPU {cpu:.2f} ms/{per}"
+        )
+        return rate
+
+
+def _measure(
+    server: Server,
+    one_request: Callable[..., float | None],
+    count: Callable[[], int],
+    options: argparse.Namespace,
+) -> Measure:
+    """Warm the workers up (not counted), then load them for ``options.seconds``."""
+    _run_clients(options.clients, WARM_UP_SECONDS, one_request)
+    rows, cpu = count(), server.cpu_seconds()
+    tally = _run_clients(options.clients, options.seconds, one_request)
+    return Measure(tally, count() - rows, server.cpu_seconds() - cpu)
 
 
 def run(label: str, database_url: str, options: argparse.Namespace) -> None:
@@ -201,21 +265,33 @@ def run(label: str, database_url: str, options: argparse.Namespace) -> None:
         slug = survey.public_slug
         db.session().close()
     engine = app.extensions["surveyapp.engine"]
+
+    def count(table: sa.FromClause) -> Callable[[], int]:
+        def rows() -> int:
+            with engine.connect() as connection:
+                return connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+
+        return rows
+
+    extra = f" {options.gunicorn}" if options.gunicorn else ""
     print(
         f"\n{label}: {options.clients} clients, {options.seconds:.0f} s, "
-        f"gunicorn -w {options.workers}"
+        f"gunicorn -c gunicorn.conf.py -w {options.workers}{extra}"
     )
-    with _gunicorn("surveyapp:create_app()", database_url, options.workers) as port:
-        tally = _run_clients(options.clients, options.seconds, _submit_public(port, slug))
-    with engine.connect() as connection:
-        stored = connection.scalar(sa.select(sa.func.count(Response.id))) or 0
-    app_rate = _report("surveyapp public submit", tally, options.seconds, stored)
-    with _gunicorn("benchmarks.bare_app:create_app()", database_url, options.workers) as port:
-        tally = _run_clients(options.clients, options.seconds, _insert_bare(port))
-    with engine.connect() as connection:
-        stored = connection.scalar(sa.select(sa.func.count()).select_from(bench_rows)) or 0
-    bare_rate = _report("bare Flask + Core insert", tally, options.seconds, stored)
+    with _gunicorn("surveyapp:create_app()", database_url, options) as server:
+        submits = _measure(
+            server, _submit_public(server.port, slug), count(Response.__table__), options
+        )
+    with _gunicorn("benchmarks.bare_app:create_app()", database_url, options) as server:
+        inserts = _measure(server, _insert_bare(server.port), count(bench_rows), options)
+    app_rate = submits.report("surveyapp public submit", options.seconds, "submit (GET + POST)")
+    bare_rate = inserts.report("bare Flask + Core insert", options.seconds, "insert")
     print(f"  ratio surveyapp / baseline: {app_rate / bare_rate:.2f} (target >= 0.6)")
+    # What the ratio would be if the servers had the cores to themselves.
+    cpu_ratio = (inserts.cpu_seconds / max(len(inserts.tally.latencies), 1)) / (
+        submits.cpu_seconds / max(len(submits.tally.latencies), 1)
+    )
+    print(f"  server CPU per insert / per submit: {cpu_ratio:.2f}")
     engine.dispose()
 
 
@@ -228,7 +304,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--gunicorn", default="", help="more gunicorn options, e.g. '--threads 4' (both servers)"
+    )
     options = parser.parse_args(argv)
+    options.gunicorn_options = shlex.split(options.gunicorn)
     with tempfile.TemporaryDirectory(prefix="surveyapp-load-") as folder:
         run("SQLite", f"sqlite:///{Path(folder) / 'load.db'}", options)
     if options.skip_postgres:
