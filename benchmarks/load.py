@@ -1,7 +1,10 @@
 """Load: 16 concurrent clients submitting to a public survey link under gunicorn (issue 7).
 
-Each client loops for ``--seconds``: GET ``/p/<slug>`` (its CSRF token and submission
-key), then POST the answers; only the POST is timed. The baseline is a bare Flask
+Two measures of surveyapp. "GET + POST": each client loops for ``--seconds``: GET
+``/p/<slug>`` (its CSRF token and submission key), then POST the answers, as a
+respondent's visit does; only the POST is timed. "POST only": each client GETs the form
+once, then POSTs with a new submission key each time, so submissions alone are compared
+with the baseline's inserts, request for request. The baseline is a bare Flask
 endpoint inserting one row with SQLAlchemy Core (``benchmarks/bare_app.py``), served by
 the same gunicorn (the project's ``gunicorn.conf.py``, ``-w`` from ``--workers``) on the
 same database, measured in the same run. Each server is warmed up for two seconds
@@ -21,6 +24,7 @@ import argparse
 import http.client
 import os
 import re
+import secrets
 import shlex
 import socket
 import statistics
@@ -33,7 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import sqlalchemy as sa
 
@@ -153,14 +157,14 @@ def _run_clients(clients: int, seconds: float, one_request: Callable[..., float 
 
     def client() -> None:
         connection: http.client.HTTPConnection | None = None
-        cookie: list[str] = []
+        state: dict[str, str] = {}
         while time.monotonic() < stop:
             try:
                 if connection is None:
                     connection = http.client.HTTPConnection(
                         "127.0.0.1", one_request.port, timeout=10
                     )  # type: ignore[attr-defined]
-                tally.add(one_request(connection, cookie))
+                tally.add(one_request(connection, state))
             except (OSError, http.client.HTTPException):
                 tally.add(None)
                 connection = None
@@ -173,39 +177,71 @@ def _run_clients(clients: int, seconds: float, one_request: Callable[..., float 
     return tally
 
 
+def _open_form(
+    connection: http.client.HTTPConnection, slug: str, state: dict[str, str]
+) -> dict[str, str] | None:
+    """GET the form with the client's cookie: the fields to post back, or None on failure."""
+    headers = {"Cookie": state["cookie"]} if "cookie" in state else {}
+    connection.request("GET", f"/p/{slug}", headers=headers)
+    page = connection.getresponse()
+    html = page.read().decode("utf-8")
+    for set_cookie in page.msg.get_all("Set-Cookie") or []:
+        if set_cookie.startswith("session="):
+            state["cookie"] = set_cookie.split(";", 1)[0]
+    csrf, key, score = _CSRF.search(html), _KEY.search(html), _SCORE_FIELD.search(html)
+    if page.status != 200 or not (csrf and key and score):
+        return None
+    return {"csrf_token": csrf.group(1), "submission_key": key.group(1), score.group(1): "9"}
+
+
+def _post_form(
+    connection: http.client.HTTPConnection, slug: str, state: dict[str, str], form: dict[str, str]
+) -> float | None:
+    """POST the answers; the time to the redirect, or None when it did not redirect."""
+    started = time.perf_counter()
+    connection.request(
+        "POST",
+        f"/p/{slug}",
+        body=urlencode(form),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": state["cookie"]},
+    )
+    answer = connection.getresponse()
+    answer.read()
+    elapsed = time.perf_counter() - started
+    return elapsed if answer.status == 302 else None
+
+
 def _submit_public(port: int, slug: str) -> Callable[..., float | None]:
-    def one(connection: http.client.HTTPConnection, cookie: list[str]) -> float | None:
-        headers = {"Cookie": cookie[0]} if cookie else {}
-        connection.request("GET", f"/p/{slug}", headers=headers)
-        page = connection.getresponse()
-        html = page.read().decode("utf-8")
-        for set_cookie in page.msg.get_all("Set-Cookie") or []:
-            if set_cookie.startswith("session="):
-                cookie[:] = [set_cookie.split(";", 1)[0]]
-        csrf, key, score = _CSRF.search(html), _KEY.search(html), _SCORE_FIELD.search(html)
-        if page.status != 200 or not (csrf and key and score):
-            return None
-        body = urlencode(
-            {"csrf_token": csrf.group(1), "submission_key": key.group(1), score.group(1): "9"}
-        )
-        started = time.perf_counter()
-        connection.request(
-            "POST",
-            f"/p/{slug}",
-            body=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie[0]},
-        )
-        answer = connection.getresponse()
-        answer.read()
-        elapsed = time.perf_counter() - started
-        return elapsed if answer.status == 302 else None
+    """A respondent's whole visit: GET the form, POST the answers (only the POST is timed)."""
+
+    def one(connection: http.client.HTTPConnection, state: dict[str, str]) -> float | None:
+        form = _open_form(connection, slug, state)
+        return None if form is None else _post_form(connection, slug, state, form)
+
+    one.port = port  # type: ignore[attr-defined]
+    return one
+
+
+def _post_only(port: int, slug: str) -> Callable[..., float | None]:
+    """Submissions alone: each client GETs the form once (its session and CSRF token), then
+    POSTs with a new submission key each time, as many respondents would."""
+
+    def one(connection: http.client.HTTPConnection, state: dict[str, str]) -> float | None:
+        if "form" not in state:
+            form = _open_form(connection, slug, state)
+            if form is None:
+                return None
+            state["form"] = urlencode(form)
+        form = dict(parse_qsl(state["form"]))
+        form["submission_key"] = secrets.token_urlsafe(16)
+        return _post_form(connection, slug, state, form)
 
     one.port = port  # type: ignore[attr-defined]
     return one
 
 
 def _insert_bare(port: int) -> Callable[..., float | None]:
-    def one(connection: http.client.HTTPConnection, _cookie: list[str]) -> float | None:
+    def one(connection: http.client.HTTPConnection, _state: dict[str, str]) -> float | None:
         started = time.perf_counter()
         connection.request("POST", "/insert", body=b"")
         answer = connection.getresponse()
@@ -225,6 +261,11 @@ class Measure:
     stored: int
     cpu_seconds: float
 
+    @property
+    def cpu_per_request(self) -> float:
+        """Server CPU seconds per accepted request."""
+        return self.cpu_seconds / max(len(self.tally.latencies), 1)
+
     def report(self, label: str, seconds: float, per: str) -> float:
         """Print one line and return the throughput (requests per second)."""
         latencies = sorted(self.tally.latencies)
@@ -232,7 +273,7 @@ class Measure:
         p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
         p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000 if latencies else float("nan")
         lost = len(latencies) - self.stored
-        cpu = 1000 * self.cpu_seconds / len(latencies) if latencies else float("nan")
+        cpu = 1000 * self.cpu_per_request
         print(
             f"  {label:<26} {rate:6.0f}/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
             f"errors {self.tally.errors}  stored {self.stored}  lost {lost}  "
@@ -278,20 +319,25 @@ def run(label: str, database_url: str, options: argparse.Namespace) -> None:
         f"\n{label}: {options.clients} clients, {options.seconds:.0f} s, "
         f"gunicorn -c gunicorn.conf.py -w {options.workers}{extra}"
     )
+    responses = count(Response.__table__)
     with _gunicorn("surveyapp:create_app()", database_url, options) as server:
-        submits = _measure(
-            server, _submit_public(server.port, slug), count(Response.__table__), options
-        )
+        visits = _measure(server, _submit_public(server.port, slug), responses, options)
+        posts = _measure(server, _post_only(server.port, slug), responses, options)
     with _gunicorn("benchmarks.bare_app:create_app()", database_url, options) as server:
         inserts = _measure(server, _insert_bare(server.port), count(bench_rows), options)
-    app_rate = submits.report("surveyapp public submit", options.seconds, "submit (GET + POST)")
+    visit_rate = visits.report("submit: GET + POST", options.seconds, "visit")
+    post_rate = posts.report("submit: POST only", options.seconds, "POST")
     bare_rate = inserts.report("bare Flask + Core insert", options.seconds, "insert")
-    print(f"  ratio surveyapp / baseline: {app_rate / bare_rate:.2f} (target >= 0.6)")
-    # What the ratio would be if the servers had the cores to themselves.
-    cpu_ratio = (inserts.cpu_seconds / max(len(inserts.tally.latencies), 1)) / (
-        submits.cpu_seconds / max(len(submits.tally.latencies), 1)
+    print(
+        f"  ratio to the baseline (target >= 0.6): GET + POST {visit_rate / bare_rate:.2f}, "
+        f"POST only {post_rate / bare_rate:.2f}"
     )
-    print(f"  server CPU per insert / per submit: {cpu_ratio:.2f}")
+    # What the ratios would be if the servers had the cores to themselves.
+    print(
+        f"  server CPU per insert / per submit: GET + POST "
+        f"{inserts.cpu_per_request / visits.cpu_per_request:.2f}, "
+        f"POST only {inserts.cpu_per_request / posts.cpu_per_request:.2f}"
+    )
     engine.dispose()
 
 
