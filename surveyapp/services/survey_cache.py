@@ -45,10 +45,16 @@ def survey_by_slug(slug: str) -> Survey | None:
     row = session.execute(_version_query(), {"slug": slug}).first()
     if row is None:
         return None
+    present = session.identity_map.get(so.util.identity_key(Survey, row.id))
+    if present is not None:
+        # This session already holds the survey, maybe with changes of its own: keep them.
+        return present  # type: ignore[no-any-return]
     cache: dict[str, tuple[int, dt.datetime, Survey]] = current_app.extensions[_CACHE_KEY]
     cached = cache.get(slug)
     if cached is None or cached[:2] != (row.id, row.updated_at):
         survey = _detached_survey(row.id)
+        if survey is None:  # deleted in between
+            return None
         # The version of what was loaded: a change in between only causes another load.
         cached = (survey.id, survey.updated_at, survey)
         if len(cache) >= MAX_SURVEYS:
@@ -63,13 +69,10 @@ def _version_query() -> sa.Select[tuple[int, dt.datetime]]:
     return sa.select(Survey.id, Survey.updated_at).where(Survey.public_slug == sa.bindparam("slug"))
 
 
-def _detached_survey(survey_id: int) -> Survey:
+def _detached_survey(survey_id: int) -> Survey | None:
     """The survey and its questions, loaded in a session of their own that is then closed."""
     with db.session_factory(current_app)() as own:
-        survey = own.get(Survey, survey_id, options=[so.selectinload(Survey.questions)])
-        if survey is None:
-            raise LookupError(survey_id)
-        return survey
+        return own.get(Survey, survey_id, options=[so.selectinload(Survey.questions)])
 
 
 def _touch_surveys(session: so.Session, _context: Any, _instances: Any) -> None:

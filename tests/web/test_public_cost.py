@@ -52,16 +52,20 @@ def statements(app: Flask) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
-def test_a_public_post_reads_one_row_and_writes_without_looking_first(
-    app: Flask, client: FlaskClient
-) -> None:
-    survey = factories.gen_survey("nps")
-    main, _text = main_and_text(survey)
-    client.get(f"/p/{survey.public_slug}")
-    key = submission_key(page(client.get(f"/p/{survey.public_slug}")))
+def test_a_public_post_reads_one_row_and_writes_without_looking_first(database_url: str) -> None:
+    """Each request in its own app context and session, as under gunicorn."""
+    application = make_test_app(database_url)
+    with application.app_context():
+        survey = factories.gen_survey("nps")
+        main, _text = main_and_text(survey)
+        survey_id, url = survey.id, f"/p/{survey.public_slug}"
+        db.session().close()
+    client = application.test_client()
+    client.get(url)
+    key = submission_key(page(client.get(url)))
 
-    with statements(app) as seen:
-        posted = client.post(f"/p/{survey.public_slug}", data={main: "9", "submission_key": key})
+    with statements(application) as seen:
+        posted = client.post(url, data={main: "9", "submission_key": key})
 
     assert posted.status_code == 302
     reads = [sql for sql in seen if sql.startswith("SELECT")]
@@ -69,28 +73,37 @@ def test_a_public_post_reads_one_row_and_writes_without_looking_first(
     # key needs neither a lookup, nor a lock, nor a read of earlier tags.
     assert len(reads) == 1 and reads[0].startswith("SELECT surveys.id, surveys.updated_at")
     assert not [sql for sql in seen if sql.startswith(("UPDATE", "DELETE"))], seen
-    assert [r.score for r in stored_responses(survey.id)] == [9]
+    with application.app_context():
+        assert [r.score for r in stored_responses(survey_id)] == [9]
+        db.session().close()
+    application.extensions["surveyapp.engine"].dispose()
 
 
-def test_a_changed_question_shows_at_once_on_the_cached_public_page(client: FlaskClient) -> None:
-    survey = factories.gen_survey("nps")
-    main = survey.main_question
-    assert main is not None
-    url = f"/p/{survey.public_slug}"
+def test_a_changed_question_shows_at_once_on_the_cached_public_page(database_url: str) -> None:
+    """Each request in its own app context and session, as under gunicorn: the cache is used."""
+    application = make_test_app(database_url)
+    with application.app_context():
+        survey = factories.gen_survey("nps")
+        survey_id, main_id, url = survey.id, survey.questions[0].id, f"/p/{survey.public_slug}"
+        db.session().close()
+    client = application.test_client()
     assert "How likely are you" in page(client.get(url))
 
-    surveys.update_question(
-        survey.id,
-        main.id,
-        "nps",
-        {"en": "Would you tell a friend about us?", "fr": "En parleriez-vous ?"},
-        required=True,
-    )
-    surveys.add_question(survey.id, "yes_no", {"en": "Back next year?", "fr": "De retour ?"})
+    with application.app_context():
+        surveys.update_question(
+            survey_id,
+            main_id,
+            "nps",
+            {"en": "Would you tell a friend about us?", "fr": "En parleriez-vous ?"},
+            required=True,
+        )
+        surveys.add_question(survey_id, "yes_no", {"en": "Back next year?", "fr": "De retour ?"})
+        db.session().close()
 
     html = page(client.get(url))
     assert "Would you tell a friend about us?" in html and "How likely are you" not in html
     assert "Back next year?" in html
+    application.extensions["surveyapp.engine"].dispose()
 
 
 def test_changes_made_by_another_process_are_seen_at_once(database_url: str) -> None:
