@@ -46,9 +46,9 @@ def survey_by_slug(slug: str) -> Survey | None:
     if row is None:
         return None
     present = session.identity_map.get(so.util.identity_key(Survey, row.id))
-    if present is not None:
+    if isinstance(present, Survey):
         # This session already holds the survey, maybe with changes of its own: keep them.
-        return present  # type: ignore[no-any-return]
+        return present
     cache: dict[str, tuple[int, dt.datetime, Survey]] = current_app.extensions[_CACHE_KEY]
     cached = cache.get(slug)
     if cached is None or cached[:2] != (row.id, row.updated_at):
