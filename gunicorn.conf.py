@@ -4,14 +4,21 @@ Every value can be changed with an environment variable (GUNICORN_*) or on the
 command line: ``gunicorn -c gunicorn.conf.py "surveyapp:create_app()"``.
 """
 
+import importlib
 import multiprocessing
 import os
+import pkgutil
 
 # The proxy connects here; never expose this port to the internet directly.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Sync workers: each request holds one database connection for its duration.
 workers = int(os.environ.get("GUNICORN_WORKERS", str(min(2 * multiprocessing.cpu_count() + 1, 9))))
-worker_class = "sync"
+# Threaded workers: a connection is kept alive between requests (no TCP set-up and no
+# wait for the client's close per request), and while one request waits for the
+# database (a PostgreSQL round trip, SQLite's write lock) the others run. Each thread
+# holds one database connection from its process's pool (5 kept open): keep threads <= 5.
+# GUNICORN_THREADS=1 gives the classic sync worker.
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
@@ -31,3 +38,20 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Each worker builds its own application, so no database connection crosses a fork.
 preload_app = False
+
+
+def on_starting(_server: object) -> None:
+    """Import surveyapp's code (not the application) in the master, once.
+
+    Workers fork with it loaded, so each one, and each one ``max_requests``
+    recycles, builds its app in ~30 ms of CPU instead of ~900 ms. Importing
+    creates no application, engine or connection (no work at import time), and
+    the text analytics (nltk) stay lazy as in any worker.
+    """
+    import surveyapp.cli
+    import surveyapp.services
+    import surveyapp.web
+
+    for package in (surveyapp.web, surveyapp.services):
+        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            importlib.import_module(module.name)

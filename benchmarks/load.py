@@ -1,14 +1,21 @@
 """Load: 16 concurrent clients submitting to a public survey link under gunicorn (issue 7).
 
-Each client loops for ``--seconds``: GET ``/p/<slug>`` (its CSRF token and submission
-key), then POST the answers; only the POST is timed. The baseline is a bare Flask
+Two measures of surveyapp. "GET + POST": each client loops for ``--seconds``: GET
+``/p/<slug>`` (its CSRF token and submission key), then POST the answers, as a
+respondent's visit does; only the POST is timed. "POST only": each client GETs the form
+once, then POSTs with a new submission key each time, so submissions alone are compared
+with the baseline's inserts, request for request. The baseline is a bare Flask
 endpoint inserting one row with SQLAlchemy Core (``benchmarks/bare_app.py``), served by
-the same gunicorn on the same database, measured in the same run. Afterwards the stored
-rows are counted: every accepted submission must be there.
+the same gunicorn (the project's ``gunicorn.conf.py``, ``-w`` from ``--workers``) on the
+same database, measured in the same run. Each server is warmed up for two seconds
+first (not counted). Afterwards the stored rows are counted: every accepted submission
+must be there. The workers' CPU time (from /proc, recycled workers included) is
+reported per request: unlike throughput it hardly depends on what else the machine runs.
 
 Rate limits are switched off (every client is 127.0.0.1). Targets: zero errors, zero lost
 responses, throughput >= 0.6x the baseline, p99 < 25 ms.
-Run: ``python -m benchmarks.load [--seconds 20] [--clients 16] [--workers 2] [--skip-postgres]``.
+Run: ``python -m benchmarks.load [--seconds 20] [--clients 16] [--workers 2] [--skip-postgres]
+[--gunicorn "--threads 4"]``.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import argparse
 import http.client
 import os
 import re
+import secrets
+import shlex
 import socket
 import statistics
 import subprocess
@@ -28,13 +37,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import sqlalchemy as sa
 
 from benchmarks.bare_app import bench_rows, metadata
 from benchmarks.databases import postgres_unavailable, throwaway_postgres
-from surveyapp import create_app, db, migrations
+from surveyapp import ROOT, create_app, db, migrations
 from surveyapp.models import Response
 from surveyapp.services import surveys
 
@@ -43,6 +52,8 @@ __all__ = ["main"]
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
 _SCORE_FIELD = re.compile(r'type="radio" name="(q\d+)" value="9"')
+# Every worker has booted and served before the measured run starts.
+WARM_UP_SECONDS = 2.0
 
 
 @dataclass
@@ -67,9 +78,39 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: its port and its master process."""
+
+    port: int
+    master: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the workers so far: the live ones, and those the master reaped
+        (recycled by ``max_requests``). The master's own bookkeeping is left out."""
+        total = _proc_times(self.master)[1]
+        children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text()
+        for pid in children.split():
+            try:
+                own, reaped = _proc_times(int(pid))
+            except FileNotFoundError:  # it exited in between; counted once reaped
+                continue
+            total += own + reaped
+        return total
+
+
+def _proc_times(pid: int) -> tuple[float, float]:
+    """(user + system time of ``pid``, user + system time of its reaped children), seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # After the name: state ppid … utime(14) stime(15) cutime(16) cstime(17), numbered from 1.
+    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (utime + stime) / ticks, (cutime + cstime) / ticks
+
+
 @contextmanager
-def _gunicorn(target: str, database_url: str, workers: int) -> Iterator[int]:
-    """Serve ``target`` with gunicorn on a free port until the block ends."""
+def _gunicorn(target: str, database_url: str, options: argparse.Namespace) -> Iterator[Server]:
+    """Serve ``target`` with gunicorn (the project's gunicorn.conf.py) until the block ends."""
     port = _free_port()
     env = {
         **os.environ,
@@ -82,15 +123,18 @@ def _gunicorn(target: str, database_url: str, workers: int) -> Iterator[int]:
         sys.executable,
         "-m",
         "gunicorn",
+        "-c",
+        str(ROOT / "gunicorn.conf.py"),
         "-w",
-        str(workers),
+        str(options.workers),
+        *options.gunicorn_options,
         "-b",
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
         target,
     ]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -101,7 +145,7 @@ def _gunicorn(target: str, database_url: str, workers: int) -> Iterator[int]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError(f"gunicorn did not start: {command}") from None
                 time.sleep(0.1)
-        yield port
+        yield Server(port, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -113,14 +157,14 @@ def _run_clients(clients: int, seconds: float, one_request: Callable[..., float 
 
     def client() -> None:
         connection: http.client.HTTPConnection | None = None
-        cookie: list[str] = []
+        state: dict[str, str] = {}
         while time.monotonic() < stop:
             try:
                 if connection is None:
                     connection = http.client.HTTPConnection(
                         "127.0.0.1", one_request.port, timeout=10
                     )  # type: ignore[attr-defined]
-                tally.add(one_request(connection, cookie))
+                tally.add(one_request(connection, state))
             except (OSError, http.client.HTTPException):
                 tally.add(None)
                 connection = None
@@ -133,39 +177,71 @@ def _run_clients(clients: int, seconds: float, one_request: Callable[..., float 
     return tally
 
 
+def _open_form(
+    connection: http.client.HTTPConnection, slug: str, state: dict[str, str]
+) -> dict[str, str] | None:
+    """GET the form with the client's cookie: the fields to post back, or None on failure."""
+    headers = {"Cookie": state["cookie"]} if "cookie" in state else {}
+    connection.request("GET", f"/p/{slug}", headers=headers)
+    page = connection.getresponse()
+    html = page.read().decode("utf-8")
+    for set_cookie in page.msg.get_all("Set-Cookie") or []:
+        if set_cookie.startswith("session="):
+            state["cookie"] = set_cookie.split(";", 1)[0]
+    csrf, key, score = _CSRF.search(html), _KEY.search(html), _SCORE_FIELD.search(html)
+    if page.status != 200 or not (csrf and key and score):
+        return None
+    return {"csrf_token": csrf.group(1), "submission_key": key.group(1), score.group(1): "9"}
+
+
+def _post_form(
+    connection: http.client.HTTPConnection, slug: str, state: dict[str, str], form: dict[str, str]
+) -> float | None:
+    """POST the answers; the time to the redirect, or None when it did not redirect."""
+    started = time.perf_counter()
+    connection.request(
+        "POST",
+        f"/p/{slug}",
+        body=urlencode(form),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": state["cookie"]},
+    )
+    answer = connection.getresponse()
+    answer.read()
+    elapsed = time.perf_counter() - started
+    return elapsed if answer.status == 302 else None
+
+
 def _submit_public(port: int, slug: str) -> Callable[..., float | None]:
-    def one(connection: http.client.HTTPConnection, cookie: list[str]) -> float | None:
-        headers = {"Cookie": cookie[0]} if cookie else {}
-        connection.request("GET", f"/p/{slug}", headers=headers)
-        page = connection.getresponse()
-        html = page.read().decode("utf-8")
-        for set_cookie in page.msg.get_all("Set-Cookie") or []:
-            if set_cookie.startswith("session="):
-                cookie[:] = [set_cookie.split(";", 1)[0]]
-        csrf, key, score = _CSRF.search(html), _KEY.search(html), _SCORE_FIELD.search(html)
-        if page.status != 200 or not (csrf and key and score):
-            return None
-        body = urlencode(
-            {"csrf_token": csrf.group(1), "submission_key": key.group(1), score.group(1): "9"}
-        )
-        started = time.perf_counter()
-        connection.request(
-            "POST",
-            f"/p/{slug}",
-            body=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie[0]},
-        )
-        answer = connection.getresponse()
-        answer.read()
-        elapsed = time.perf_counter() - started
-        return elapsed if answer.status == 302 else None
+    """A respondent's whole visit: GET the form, POST the answers (only the POST is timed)."""
+
+    def one(connection: http.client.HTTPConnection, state: dict[str, str]) -> float | None:
+        form = _open_form(connection, slug, state)
+        return None if form is None else _post_form(connection, slug, state, form)
+
+    one.port = port  # type: ignore[attr-defined]
+    return one
+
+
+def _post_only(port: int, slug: str) -> Callable[..., float | None]:
+    """Submissions alone: each client GETs the form once (its session and CSRF token), then
+    POSTs with a new submission key each time, as many respondents would."""
+
+    def one(connection: http.client.HTTPConnection, state: dict[str, str]) -> float | None:
+        if "form" not in state:
+            form = _open_form(connection, slug, state)
+            if form is None:
+                return None
+            state["form"] = urlencode(form)
+        form = dict(parse_qsl(state["form"]))
+        form["submission_key"] = secrets.token_urlsafe(16)
+        return _post_form(connection, slug, state, form)
 
     one.port = port  # type: ignore[attr-defined]
     return one
 
 
 def _insert_bare(port: int) -> Callable[..., float | None]:
-    def one(connection: http.client.HTTPConnection, _cookie: list[str]) -> float | None:
+    def one(connection: http.client.HTTPConnection, _state: dict[str, str]) -> float | None:
         started = time.perf_counter()
         connection.request("POST", "/insert", body=b"")
         answer = connection.getresponse()
@@ -177,17 +253,46 @@ def _insert_bare(port: int) -> Callable[..., float | None]:
     return one
 
 
-def _report(label: str, tally: Tally, seconds: float, stored: int) -> float:
-    latencies = sorted(tally.latencies)
-    rate = len(latencies) / seconds
-    p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
-    p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000 if latencies else float("nan")
-    lost = len(latencies) - stored
-    print(
-        f"  {label:<28} {rate:8.0f}/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
-        f"errors {tally.errors}  stored {stored}  lost {lost}"
-    )
-    return rate
+@dataclass(frozen=True)
+class Measure:
+    """One load run: what the clients saw, the rows it added and the servers' CPU time."""
+
+    tally: Tally
+    stored: int
+    cpu_seconds: float
+
+    @property
+    def cpu_per_request(self) -> float:
+        """Server CPU seconds per accepted request."""
+        return self.cpu_seconds / max(len(self.tally.latencies), 1)
+
+    def report(self, label: str, seconds: float, per: str) -> float:
+        """Print one line and return the throughput (requests per second)."""
+        latencies = sorted(self.tally.latencies)
+        rate = len(latencies) / seconds
+        p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
+        p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000 if latencies else float("nan")
+        lost = len(latencies) - self.stored
+        cpu = 1000 * self.cpu_per_request
+        print(
+            f"  {label:<26} {rate:6.0f}/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+            f"errors {self.tally.errors}  stored {self.stored}  lost {lost}  "
+            f"server CPU {cpu:.2f} ms/{per}"
+        )
+        return rate
+
+
+def _measure(
+    server: Server,
+    one_request: Callable[..., float | None],
+    count: Callable[[], int],
+    options: argparse.Namespace,
+) -> Measure:
+    """Warm the workers up (not counted), then load them for ``options.seconds``."""
+    _run_clients(options.clients, WARM_UP_SECONDS, one_request)
+    rows, cpu = count(), server.cpu_seconds()
+    tally = _run_clients(options.clients, options.seconds, one_request)
+    return Measure(tally, count() - rows, server.cpu_seconds() - cpu)
 
 
 def run(label: str, database_url: str, options: argparse.Namespace) -> None:
@@ -201,21 +306,38 @@ def run(label: str, database_url: str, options: argparse.Namespace) -> None:
         slug = survey.public_slug
         db.session().close()
     engine = app.extensions["surveyapp.engine"]
+
+    def count(table: sa.FromClause) -> Callable[[], int]:
+        def rows() -> int:
+            with engine.connect() as connection:
+                return connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+
+        return rows
+
+    extra = f" {options.gunicorn}" if options.gunicorn else ""
     print(
         f"\n{label}: {options.clients} clients, {options.seconds:.0f} s, "
-        f"gunicorn -w {options.workers}"
+        f"gunicorn -c gunicorn.conf.py -w {options.workers}{extra}"
     )
-    with _gunicorn("surveyapp:create_app()", database_url, options.workers) as port:
-        tally = _run_clients(options.clients, options.seconds, _submit_public(port, slug))
-    with engine.connect() as connection:
-        stored = connection.scalar(sa.select(sa.func.count(Response.id))) or 0
-    app_rate = _report("surveyapp public submit", tally, options.seconds, stored)
-    with _gunicorn("benchmarks.bare_app:create_app()", database_url, options.workers) as port:
-        tally = _run_clients(options.clients, options.seconds, _insert_bare(port))
-    with engine.connect() as connection:
-        stored = connection.scalar(sa.select(sa.func.count()).select_from(bench_rows)) or 0
-    bare_rate = _report("bare Flask + Core insert", tally, options.seconds, stored)
-    print(f"  ratio surveyapp / baseline: {app_rate / bare_rate:.2f} (target >= 0.6)")
+    responses = count(Response.__table__)
+    with _gunicorn("surveyapp:create_app()", database_url, options) as server:
+        visits = _measure(server, _submit_public(server.port, slug), responses, options)
+        posts = _measure(server, _post_only(server.port, slug), responses, options)
+    with _gunicorn("benchmarks.bare_app:create_app()", database_url, options) as server:
+        inserts = _measure(server, _insert_bare(server.port), count(bench_rows), options)
+    visit_rate = visits.report("submit: GET + POST", options.seconds, "visit")
+    post_rate = posts.report("submit: POST only", options.seconds, "POST")
+    bare_rate = inserts.report("bare Flask + Core insert", options.seconds, "insert")
+    print(
+        f"  ratio to the baseline (target >= 0.6): GET + POST {visit_rate / bare_rate:.2f}, "
+        f"POST only {post_rate / bare_rate:.2f}"
+    )
+    # What the ratios would be if the servers had the cores to themselves.
+    print(
+        f"  server CPU per insert / per submit: GET + POST "
+        f"{inserts.cpu_per_request / visits.cpu_per_request:.2f}, "
+        f"POST only {inserts.cpu_per_request / posts.cpu_per_request:.2f}"
+    )
     engine.dispose()
 
 
@@ -228,7 +350,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--gunicorn", default="", help="more gunicorn options, e.g. '--threads 4' (both servers)"
+    )
     options = parser.parse_args(argv)
+    options.gunicorn_options = shlex.split(options.gunicorn)
     with tempfile.TemporaryDirectory(prefix="surveyapp-load-") as folder:
         run("SQLite", f"sqlite:///{Path(folder) / 'load.db'}", options)
     if options.skip_postgres:

@@ -33,12 +33,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     from surveyapp import cli, config, db, i18n, logging, web
-    from surveyapp.services import rollups
+    from surveyapp.services import rollups, survey_cache
 
     config.load(app, test_config)
     logging.init_app(app)
     db.init_app(app)
     rollups.init_app(app)
+    survey_cache.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
     cli.init_app(app)

@@ -9,16 +9,20 @@ when the form reads the request.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from babel import support
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField
+from wtforms.i18n import messages_path
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
 
@@ -45,6 +49,9 @@ SCALE_ENDS: dict[str, tuple[Any, Any]] = {
     "rating": (_l("Poor"), _l("Excellent")),
 }
 _DIGITS = re.compile(r"[0-9]{1,3}")
+_FORM_CLASSES = "surveyapp.response_form_classes"
+# Surveys × languages a process keeps form classes for; past it the cache starts again.
+MAX_FORM_CLASSES = 1000
 
 
 @dataclass(frozen=True)
@@ -251,6 +258,13 @@ FIELD_TYPES: dict[str, type[AnswerField]] = {
 class ResponseForm(FlaskForm):
     """Base of every survey's form: CSRF, the public link's submission key, then the questions."""
 
+    class Meta:
+        def get_translations(self, form: Any) -> Any:
+            """WTForms' own messages in the request's language, read from disk once per process."""
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)  # type: ignore[misc]
+            return _wtforms_translations(str(get_locale() or "en"))
+
     submission_key = HiddenField()
 
     def answer_fields(self) -> list[AnswerField]:
@@ -296,6 +310,27 @@ def build_response_form(
 
     ``prefill`` (question id -> answer) fills a GET page with answers already stored.
     """
+    data: dict[str, Any] = {
+        f"q{question_id}": value for question_id, value in (prefill or {}).items()
+    }
+    if submission_key is not None:
+        data["submission_key"] = submission_key
+    return _form_class(survey, language)(data=data)
+
+
+def _form_class(survey: Survey, language: str) -> type[ResponseForm]:
+    """The form class of ``survey`` in ``language``, built once per survey version and language.
+
+    Every request of a respondent page needs it; ``updated_at`` moves with any
+    change of the survey or its questions (services.survey_cache).
+    """
+    classes: dict[tuple[Any, ...], type[ResponseForm]] = current_app.extensions.setdefault(
+        _FORM_CLASSES, {}
+    )
+    key = (survey.id, survey.updated_at, language)
+    form_class = classes.get(key)
+    if form_class is not None:
+        return form_class
     max_text = int(current_app.config["MAX_TEXT_ANSWER_LENGTH"])
 
     class SurveyForm(ResponseForm):
@@ -304,12 +339,16 @@ def build_response_form(
     for view in question_views(survey, language):
         field_class = FIELD_TYPES[view.type]
         setattr(SurveyForm, f"q{view.id}", field_class(view.text, view=view, max_text=max_text))
-    data: dict[str, Any] = {
-        f"q{question_id}": value for question_id, value in (prefill or {}).items()
-    }
-    if submission_key is not None:
-        data["submission_key"] = submission_key
-    return SurveyForm(data=data)
+    if len(classes) >= MAX_FORM_CLASSES:
+        classes.clear()
+    classes[key] = SurveyForm
+    return SurveyForm
+
+
+@functools.cache
+def _wtforms_translations(locale: str) -> support.Translations:
+    # Flask-WTF would read this catalogue from disk again for every request.
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def _options(

@@ -37,7 +37,7 @@ from surveyapp.models import (
     Survey,
     utcnow,
 )
-from surveyapp.services import cases, pulses, tagging, webhooks
+from surveyapp.services import cases, pulses, survey_cache, tagging, webhooks
 from surveyapp.services.contact_csv import ATTRIBUTE_KEY_PATTERN, MAX_VALUE_LENGTH, clean_email
 from surveyapp.services.errors import Conflict, Gone, InvalidInput, NotFound
 
@@ -126,11 +126,7 @@ def open_public_link(slug: str) -> Survey:
 
     Raises NotFound for an unknown slug or a draft survey, Gone for a closed survey.
     """
-    survey = db.session().scalar(
-        sa.select(Survey)
-        .where(Survey.public_slug == slug)
-        .options(so.selectinload(Survey.questions))
-    )
+    survey = survey_cache.survey_by_slug(slug)
     if survey is None:
         raise NotFound(_("No such survey."))
     _require_open(survey)
@@ -324,7 +320,7 @@ def _save(
 ) -> Response:
     session = db.session()
 
-    def attempt() -> Response:
+    def attempt(*, insert_first: bool) -> Response:
         response = _write(
             survey,
             answers,
@@ -333,18 +329,22 @@ def _save(
             invitation=invitation,
             submission_key=submission_key,
             channel=channel,
+            insert_first=insert_first,
         )
         session.commit()
         return response
 
     try:
-        return _once(attempt)
+        # A public link's key is nearly always new: insert without reading and locking
+        # first. A key already used (a one-click score, a double click) breaks the unique
+        # constraint, and the second attempt finds that response and updates it.
+        return _once(lambda: attempt(insert_first=invitation is None))
     except _Retry:
-        # A concurrent submit of the same invitation or key won the insert; now it
+        # Or a concurrent submit of the same invitation or key won the insert; now it
         # is committed, this second attempt finds that response and updates it.
         pass
     try:
-        return _once(attempt)
+        return _once(lambda: attempt(insert_first=False))
     except _Retry as exc:
         raise Conflict(_("The response changed while it was being saved: send it again.")) from exc
 
@@ -370,12 +370,18 @@ def _write(
     invitation: Invitation | None,
     submission_key: str | None,
     channel: str | None,
+    insert_first: bool,
 ) -> Response:
+    """Create or update the response in the session and flush it, hooks included.
+
+    ``insert_first`` skips looking for an existing response: the caller retries
+    without it when the insert breaks a unique constraint.
+    """
     session = db.session()
     now = utcnow()
     stamp = _stamp(survey, now)
-    response = _locate(survey, invitation, submission_key)
-    created = response is None
+    response = None if insert_first else _locate(survey, invitation, submission_key)
+    new = response is None
     if response is None:
         if _answered_elsewhere(survey, invitation):
             raise Conflict(_("This invitation has already been answered."))
@@ -425,7 +431,8 @@ def _write(
                 response.answers.remove(answer)
             continue
         if answer is None:
-            answer = Answer(question_id=question_id)
+            # A known sentiment: tagging setting it to None again then writes nothing.
+            answer = Answer(question_id=question_id, sentiment=None)
             response.answers.append(answer)
         answer.value_number = value.number
         answer.choices = list(value.choices) or None
@@ -437,11 +444,11 @@ def _write(
         response.score = main_answer.value_number if main_answer is not None else None
     session.flush()
     # Reason tags and sentiment are stored with the answers, so dashboards only aggregate.
-    tagging.tag_response(survey, response)
+    tagging.tag_response(survey, response, new=new)
     # A detractor, a low CSAT or a cancellation opens a case and its alerts in this transaction.
     case = cases.open_case_for(survey, response)
     # Webhooks are queued in this transaction too: none for a change that is rolled back.
-    webhooks.response_saved(survey, response, created=created, case=case)
+    webhooks.response_saved(survey, response, created=new, case=case)
     return response
 
 

@@ -22,6 +22,7 @@ absent). When ``TIMEZONE`` changes, reporting falls back to the raw responses
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -205,17 +206,21 @@ def _apply(connection: sa.Connection, deltas: dict[RollupKey, list[int]]) -> Non
     ]
     if not rows:
         return
-    dialect = connection.dialect.name
+    connection.execute(_upsert(connection.dialect.name), rows)
+
+
+@functools.cache
+def _upsert(dialect: str) -> sa.Insert:
+    """The rollup upsert of ``dialect``, built once: building it cost more than running it."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(DailyRollup)
     table = DailyRollup.__table__
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=["survey_id", "segment_key", "segment_value", "day"],
         set_={
             column: table.c[column] + statement.excluded[column] for column in ("n", *SCORE_COLUMNS)
         },
     )
-    connection.execute(statement, rows)
 
 
 # --- bulk rebuild -----------------------------------------------------------------------------

@@ -271,13 +271,14 @@ def _apply(
     return changed
 
 
-def tag_response(survey: Survey, response: Response) -> None:
+def tag_response(survey: Survey, response: Response, *, new: bool = False) -> None:
     """Store the sentiment of each text answer of a flushed response, and its reason tags
     when the response qualifies (``is_considered``); no commit.
 
     Tags from an earlier submission are replaced, except manual ones, which are kept
     (and the tagger does not add a second row for a tag a manager set), and a tag a
-    manager removed is not brought back.
+    manager removed is not brought back. ``new`` says the response was inserted in this
+    transaction, so it has no tags or corrections to read yet.
     """
     answers = [answer for answer in response.answers if answer.id is not None]
     if not answers:
@@ -285,14 +286,15 @@ def tag_response(survey: Survey, response: Response) -> None:
     session = db.session()
     ctx: Context | None = None
     existing: dict[int, dict[str, AnswerTag]] = {}
-    for row in session.scalars(
-        sa.select(AnswerTag).where(AnswerTag.answer_id.in_([answer.id for answer in answers]))
-    ):
-        existing.setdefault(row.answer_id, {})[row.tag] = row
+    if not new:
+        for row in session.scalars(
+            sa.select(AnswerTag).where(AnswerTag.answer_id.in_([answer.id for answer in answers]))
+        ):
+            existing.setdefault(row.answer_id, {})[row.tag] = row
     considered = is_considered(survey, response.score)
     chosen = _chosen_reason(survey, {answer.question_id: answer.choices for answer in answers})
     # Removals only matter where tags are planned.
-    removed = removed_tags([answer.id for answer in answers]) if considered else set()
+    removed = removed_tags([answer.id for answer in answers]) if considered and not new else set()
     # An anonymous answer's time is known to the day only (PRODUCT.md § Anonymity).
     now = response.updated_at if survey.anonymous else utcnow()
     for answer in answers:
@@ -304,7 +306,8 @@ def tag_response(survey: Survey, response: Response) -> None:
             answer.sentiment = reading.sentiment
             if considered:
                 planned = _planned(reading, chosen, ctx)
-        else:
+        elif answer.sentiment is not None:
+            # Assigning even an equal value would make the flush below visit the answer.
             answer.sentiment = None
         _apply(answer.id, planned, existing.get(answer.id, {}), removed, now)
     session.flush()

@@ -31,7 +31,12 @@ R = TypeVar("R")
 
 def init_app(app: Flask) -> None:
     """Attach Flask-Login; sessions are loaded through the users service."""
-    manager = LoginManager(app)
+    # Flask-Login's own context processor loads the user for every template: on a
+    # respondent's cookie (no login) its session protection then rewrites the session and
+    # clears the remember cookie on every page. The proxy loads the user only when a
+    # template reads it (the staff pages).
+    manager = LoginManager(app, add_context_processor=False)
+    app.context_processor(_current_user_context)
     manager.login_view = "auth.login"
     manager.login_message = _l("Please log in to see this page.")
     manager.login_message_category = "info"
@@ -51,6 +56,10 @@ def _check_survey_access() -> None:
     teams_enough = request.endpoint in TEAM_SCOPED_ENDPOINTS
     if not survey_access.may_open(current_user, survey_id, teams_enough=teams_enough):
         abort(404)
+
+
+def _current_user_context() -> dict[str, object]:
+    return {"current_user": current_user}
 
 
 def _load_user(user_id: str) -> users.User | None:
