@@ -40,6 +40,7 @@ from surveyapp.mail.worker import CycleResult, Worker
 from surveyapp.models import utcnow
 from surveyapp.services import responses, surveys
 from tests import factories
+from tests.factories_enps import gen_anonymous_answers, gen_org_chart, gen_reportable, hr
 from tests.databases import IN_CI
 
 BROWSER_DIR = Path(__file__).resolve().parent
@@ -359,6 +360,7 @@ class Demo:
     token_en: str
     token_fr: str
     answered_token: str
+    enps_survey_id: int
 
 
 # Screenshot name -> path on the demo server ({demo} is its Demo), staff pages.
@@ -372,12 +374,16 @@ STAFF_PAGES = {
     "survey-invitations": "/surveys/{demo.survey_id}/invitations",
     "results": "/surveys/{demo.survey_id}/results",
     "results-empty": "/surveys/{demo.empty_survey_id}/results",
+    "reason-dashboard": "/surveys/{demo.survey_id}/reasons",
+    "enps": "/surveys/{demo.enps_survey_id}/enps",
     "contacts": "/contacts",
     "contacts-import": "/contacts/import",
     "users": "/users",
     "api-keys": "/settings/api-keys",
     "audit": "/settings/audit",
     "webhooks": "/settings/webhooks",
+    "reasons": "/reasons",
+    "org-chart": "/org-chart",
     "cases": "/cases",
     "retention": "/retention",
     "alerts": "/cases/alerts",
@@ -404,8 +410,9 @@ DEMO_ANSWERS = [
 
 
 def _seed_demo() -> Demo:
-    """An admin, two contacts, an NPS survey with answers, an empty survey, an answered eNPS."""
-    factories.gen_user("admin", email=ADMIN_EMAIL)
+    """An admin (with HR access), two contacts, an NPS survey with answers, an empty survey,
+    an eNPS survey with an org chart and yesterday's anonymous answers."""
+    hr(factories.gen_user("admin", email=ADMIN_EMAIL))
     alice = factories.gen_contact("alice@example.com", language="en", attributes={"plan": "pro"})
     bruno = factories.gen_contact("bruno@example.com", language="fr", attributes={"plan": "free"})
     survey = factories.gen_survey("nps", title="Customer NPS")
@@ -426,6 +433,12 @@ def _seed_demo() -> Demo:
     answered.answered_at = utcnow()
     db.session().commit()
     assert surveys.get_survey(anonymous.id).anonymous
+    gen_reportable("team")
+    gen_org_chart("team,department\nSupport,Operations\nSales,Revenue\n")
+    for team, scores in (("Support", [9, 10, 8, 6, 3]), ("Sales", [10, 9, 9, 7, 5, 8])):
+        gen_anonymous_answers(
+            anonymous, scores, segment={"team": team}, comment="Great colleagues, low pay"
+        )
     return Demo(
         survey_id=survey.id,
         empty_survey_id=empty.id,
@@ -433,6 +446,7 @@ def _seed_demo() -> Demo:
         token_en=invitation_en.token,
         token_fr=invitation_fr.token,
         answered_token=answered.token,
+        enps_survey_id=anonymous.id,
     )
 
 
