@@ -336,9 +336,14 @@ def send_reply(case_id: int, subject: str, body: str, actor: User) -> CaseNote:
 
 
 def case_metrics(
-    interval: str = "month", periods: int = 6, *, today: dt.date | None = None
+    interval: str = "month",
+    periods: int = 6,
+    *,
+    today: dt.date | None = None,
+    hidden_survey_ids: frozenset[int] = frozenset(),
 ) -> list[CaseMetrics]:
-    """Per period (month or quarter), newest last: cases opened and median handling times.
+    """Per period (month or quarter), newest last: cases opened and median handling times,
+    leaving out the cases of ``hidden_survey_ids`` (surveys the reader may not see).
 
     Periods are in the workspace time zone. Raises InvalidInput for another interval.
     """
@@ -350,11 +355,12 @@ def case_metrics(
     for _index in range(max(1, periods) - 1):
         starts.insert(0, period_start(starts[0] - dt.timedelta(days=1), interval))
     first = dt.datetime.combine(starts[0], dt.time(), tz).astimezone(dt.UTC)
-    rows = db.session().execute(
-        sa.select(Case.created_at, Case.first_action_at, Case.closed_at).where(
-            Case.created_at >= first
-        )
+    query = sa.select(Case.created_at, Case.first_action_at, Case.closed_at).where(
+        Case.created_at >= first
     )
+    if hidden_survey_ids:
+        query = query.where(Case.survey_id.not_in(hidden_survey_ids))
+    rows = db.session().execute(query)
     grouped: dict[dt.date, list[tuple[dt.datetime, dt.datetime | None, dt.datetime | None]]] = {
         start: [] for start in starts
     }

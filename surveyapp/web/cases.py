@@ -83,7 +83,7 @@ def list_cases() -> str:
         users=[user for user in users.list_users() if user.is_active],
         statuses=status_labels(),
         reasons=REASON_LABELS,
-        metrics=cases.case_metrics("month", 6),
+        metrics=cases.case_metrics("month", 6, hidden_survey_ids=hidden),
     )
 
 

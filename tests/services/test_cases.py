@@ -203,6 +203,10 @@ def test_metrics_per_month_hand_computed(app: Flask) -> None:
         (dt.date(2026, 1, 1), 3),
         (dt.date(2026, 4, 1), 1),
     ]
+    hidden = cases.case_metrics(
+        "month", 3, today=dt.date(2026, 4, 15), hidden_survey_ids=frozenset({survey.id})
+    )
+    assert [row.opened for row in hidden] == [0, 0, 0]
     with pytest.raises(InvalidInput):
         cases.case_metrics("week")
 
