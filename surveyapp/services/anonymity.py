@@ -20,8 +20,8 @@ comment lists, exports, webhooks, API answers) asks this module two things:
   own). Rounding counts was rejected: a rounded count still moves with the
   score, and a score cannot be rounded enough to hide one answer among 12.
 
-Webhooks (built separately) call ``may_report`` for an aggregate and
-``sends_single_responses`` before sending anything about one response.
+Webhooks ask ``sends_single_responses`` before sending anything about one
+response; an anonymous survey's event carries no answer (``services.webhooks``).
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ from surveyapp.services.rollups import DayCounts
 
 __all__ = [
     "MIN_K",
-    "may_report",
     "release_window",
     "released",
     "reporting_k",
@@ -96,11 +95,6 @@ def withheld(
     linked = [*totals, *([list(every)] if total is not None else [])]
     hidden = suppress_linked(every, k=k, totals=linked, unshown=list(unshown))
     return {key for key in groups if key in hidden}
-
-
-def may_report(survey: Survey, n: int) -> bool:
-    """True when a number about a group of ``n`` responses of ``survey`` may be shown."""
-    return not withheld(survey, {"group": n})
 
 
 def sends_single_responses(survey: Survey) -> bool:

@@ -47,7 +47,7 @@ from surveyapp.models import (
     utcnow,
 )
 from surveyapp.models.webhook import TEST_EVENT, WEBHOOK_EVENTS
-from surveyapp.services import audit, survey_access
+from surveyapp.services import anonymity, audit, survey_access
 from surveyapp.services.errors import InvalidInput, NotFound
 
 __all__ = [
@@ -350,7 +350,7 @@ def response_saved(
     if not endpoints:
         return 0
     now = utcnow()
-    if survey.anonymous:
+    if not anonymity.sends_single_responses(survey):
         return _queue_anonymous(survey, response, endpoints, created, now)
     # A named eNPS answer is for HR and the accounts the survey is shared with, never for
     # integrations (API keys do not see eNPS surveys either).
