@@ -34,7 +34,6 @@ from surveyapp import db
 from surveyapp.mail import webhook_transport
 from surveyapp.mail.webhook_transport import UnsafeUrl
 from surveyapp.models import (
-    Answer,
     AnswerTag,
     Case,
     Contact,
@@ -47,7 +46,7 @@ from surveyapp.models import (
     utcnow,
 )
 from surveyapp.models.webhook import TEST_EVENT, WEBHOOK_EVENTS
-from surveyapp.services import anonymity, audit, survey_access
+from surveyapp.services import anonymity, audit, representation, survey_access, taxonomy
 from surveyapp.services.errors import InvalidInput, NotFound
 
 __all__ = [
@@ -664,58 +663,30 @@ def _queue_anonymous(
 
 
 def _response_data(survey: Survey, response: Response) -> dict[str, Any]:
-    """The response as the API represents it (web/api/responses.py), plus survey and contact."""
-    types = {question.id: question.type for question in survey.questions}
+    """The response as the API represents it (``services.representation``), plus survey
+    and contact.
+
+    Its tags are read with one query: the answers' ``tags`` relationship may have been
+    loaded before this transaction tagged them.
+    """
+    hidden = taxonomy.hidden_codes()
+    data = representation.response_json(survey, response, hidden)
     answer_ids = [answer.id for answer in response.answers if answer.id is not None]
-    tags = (
-        sorted(
-            set(
-                db.session().scalars(
-                    sa.select(AnswerTag.tag).where(AnswerTag.answer_id.in_(answer_ids))
-                )
-            )
-        )
+    stored = (
+        db.session().scalars(sa.select(AnswerTag.tag).where(AnswerTag.answer_id.in_(answer_ids)))
         if answer_ids
         else []
     )
+    data["tags"] = sorted(set(stored) - hidden)
     contact = (
         db.session().get(Contact, response.contact_id) if response.contact_id is not None else None
     )
-    return {
-        "survey_id": survey.id,
-        "id": response.id,
-        "created_at": response.created_at.isoformat(),
-        "updated_at": response.updated_at.isoformat(),
-        "language": response.language,
-        "channel": response.channel,
-        "completed": response.completed,
-        "score": response.score,
-        "contact_id": response.contact_id,
-        "contact": (
-            {"id": contact.id, "email": contact.email, "name": contact.name}
-            if contact is not None
-            else None
-        ),
-        "segment": dict(response.segment or {}),
-        "answers": [
-            _answer_data(types.get(answer.question_id, ""), answer) for answer in response.answers
-        ],
-        "tags": tags,
-    }
-
-
-def _answer_data(question_type: str, answer: Answer) -> dict[str, Any]:
-    item: dict[str, Any] = {"question_id": answer.question_id}
-    if answer.value_number is not None:
-        item["value"] = answer.value_number
-    elif answer.choices:
-        choices = [str(choice) for choice in answer.choices]
-        item["value"] = choices if question_type == "multiple_choice" else choices[0]
-        if answer.text:
-            item["text"] = answer.text
-    else:
-        item["value"] = answer.text or ""
-    return item
+    contact_data = (
+        {"id": contact.id, "email": contact.email, "name": contact.name}
+        if contact is not None
+        else None
+    )
+    return {"survey_id": survey.id, **data, "contact": contact_data}
 
 
 def _alert_data(

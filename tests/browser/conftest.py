@@ -40,8 +40,8 @@ from surveyapp.mail.worker import CycleResult, Worker
 from surveyapp.models import utcnow
 from surveyapp.services import responses, surveys
 from tests import factories
-from tests.factories_enps import gen_anonymous_answers, gen_org_chart, gen_reportable, hr
 from tests.databases import IN_CI
+from tests.factories_enps import gen_anonymous_answers, gen_org_chart, gen_reportable, hr
 
 BROWSER_DIR = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("SURVEYAPP_TEST_CHROMIUM", "/usr/bin/chromium")

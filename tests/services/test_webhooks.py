@@ -15,8 +15,8 @@ from surveyapp.mail import outbox
 from surveyapp.models import Case, OutboxMessage, Response, WebhookDelivery
 from surveyapp.services import responses, webhooks
 from surveyapp.services.errors import InvalidInput
+from surveyapp.services.representation import response_json
 from surveyapp.services.webhooks import EndpointInput
-from surveyapp.web.api.responses import response_json
 from tests import factories
 from tests.factories_followup import submit
 from tests.factories_webhooks import delivery_rows, gen_endpoint

@@ -9,56 +9,16 @@ from flask import jsonify
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from surveyapp.models import Answer, Response, Survey
-from surveyapp.services import listings, responses, taxonomy
+from surveyapp.models import Survey
+from surveyapp.services import listings, representation, responses, taxonomy
 from surveyapp.services.responses import AnswerValue
 from surveyapp.web.api import schemas
 from surveyapp.web.api.errors import ApiError
 from surveyapp.web.api.inputs import encode_cursor, json_body, query
 from surveyapp.web.api.openapi import cursor_param, date_param, int_param, operation
-from surveyapp.web.api.surveys import iso, load_survey
+from surveyapp.web.api.surveys import load_survey
 
-__all__ = ["response_json"]
-
-
-def response_json(
-    survey: Survey, response: Response, hidden: frozenset[str] | None = None
-) -> dict[str, Any]:
-    """One response as the API shows it; retired reasons (``hidden``, read when not
-    given) are left out of its tags."""
-    types = {question.id: question.type for question in survey.questions}
-    hidden = taxonomy.hidden_codes() if hidden is None else hidden
-    return {
-        "id": response.id,
-        "created_at": iso(response.created_at),
-        "updated_at": iso(response.updated_at),
-        "language": response.language,
-        "channel": response.channel,
-        "completed": response.completed,
-        "score": response.score,
-        "contact_id": response.contact_id,
-        "segment": dict(response.segment or {}),
-        "answers": [
-            _answer_json(types.get(answer.question_id, ""), answer) for answer in response.answers
-        ],
-        "tags": sorted(
-            {tag.tag for answer in response.answers for tag in answer.tags if tag.tag not in hidden}
-        ),
-    }
-
-
-def _answer_json(question_type: str, answer: Answer) -> dict[str, Any]:
-    item: dict[str, Any] = {"question_id": answer.question_id}
-    if answer.value_number is not None:
-        item["value"] = answer.value_number
-    elif answer.choices:
-        choices = [str(choice) for choice in answer.choices]
-        item["value"] = choices if question_type == "multiple_choice" else choices[0]
-        if answer.text:
-            item["text"] = answer.text
-    else:
-        item["value"] = answer.text or ""
-    return item
+__all__: list[str] = []
 
 
 @operation(
@@ -89,7 +49,9 @@ def list_responses(survey_id: int) -> FlaskResponse:
     hidden = taxonomy.hidden_codes()
     return jsonify(
         {
-            "items": [response_json(survey, response, hidden) for response in page.items],
+            "items": [
+                representation.response_json(survey, response, hidden) for response in page.items
+            ],
             "next_cursor": encode_cursor(page.next_after),
         }
     )
