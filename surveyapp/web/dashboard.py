@@ -44,7 +44,15 @@ from surveyapp.services import (
 from surveyapp.services.errors import Conflict, InvalidInput, NotFound
 from surveyapp.web.access import role_required
 
-__all__ = ["INTERVAL_NAMES", "SEGMENT_NAMES", "bp", "export_args", "form_values"]
+__all__ = [
+    "INTERVAL_NAMES",
+    "SEGMENT_NAMES",
+    "bp",
+    "export_args",
+    "form_values",
+    "page_controls",
+    "requested_query",
+]
 
 bp = Blueprint("dashboard", __name__)
 
@@ -73,19 +81,7 @@ def survey_results(survey_id: int) -> tuple[str, int]:
     the form and the default period's results. Answers 404 for an unknown survey.
     """
     args = request.args
-    errors: dict[str, str] = {}
-    try:
-        query = reporting.parse_metrics_query(
-            args.get("interval"),
-            args.get("start"),
-            args.get("end"),
-            args.get("segment"),
-            args.get("value"),
-            end_inclusive=True,
-        )
-    except InvalidInput as exc:
-        errors[exc.field or "interval"] = str(exc)
-        query = reporting.parse_metrics_query()
+    query, errors = page_controls(args)
     try:
         data = reporting.dashboard(survey_id, query)
     except NotFound:
@@ -129,6 +125,27 @@ def survey_results(survey_id: int) -> tuple[str, int]:
         plotly_version=version("plotly"),
     )
     return html, 400 if errors else 200
+
+
+def requested_query(args: Any) -> reporting.MetricsQuery:
+    """The controls of a results-like page (interval, dates, segment and its value), the
+    end day included. Raises InvalidInput."""
+    return reporting.parse_metrics_query(
+        args.get("interval"),
+        args.get("start"),
+        args.get("end"),
+        args.get("segment"),
+        args.get("value"),
+        end_inclusive=True,
+    )
+
+
+def page_controls(args: Any) -> tuple[reporting.MetricsQuery, dict[str, str]]:
+    """``requested_query``, or the default query and the error by field for bad controls."""
+    try:
+        return requested_query(args), {}
+    except InvalidInput as exc:
+        return reporting.parse_metrics_query(), {exc.field or "interval": str(exc)}
 
 
 def _reasons(
@@ -347,16 +364,8 @@ def export_metrics(survey_id: int) -> Response:
 
     Answers 400 for bad controls and 404 for an unknown survey.
     """
-    args = request.args
     try:
-        query = reporting.parse_metrics_query(
-            args.get("interval"),
-            args.get("start"),
-            args.get("end"),
-            args.get("segment"),
-            end_inclusive=True,
-        )
-        content = exports.metrics_csv(survey_id, query)
+        content = exports.metrics_csv(survey_id, requested_query(request.args))
     except NotFound:
         abort(404)
     except InvalidInput as exc:

@@ -23,7 +23,14 @@ from surveyapp.analytics.periods import INTERVALS
 from surveyapp.services import reasons, reporting, rollups
 from surveyapp.services.errors import InvalidInput, NotFound
 from surveyapp.web.access import role_required
-from surveyapp.web.dashboard import INTERVAL_NAMES, SEGMENT_NAMES, export_args, form_values
+from surveyapp.web.dashboard import (
+    INTERVAL_NAMES,
+    SEGMENT_NAMES,
+    export_args,
+    form_values,
+    page_controls,
+    requested_query,
+)
 
 __all__ = ["bp"]
 
@@ -49,19 +56,7 @@ def survey_reasons(survey_id: int) -> tuple[str, int]:
     period's reasons. Answers 404 for an unknown survey.
     """
     args = request.args
-    errors: dict[str, str] = {}
-    try:
-        query = reporting.parse_metrics_query(
-            args.get("interval"),
-            args.get("start"),
-            args.get("end"),
-            args.get("segment"),
-            args.get("value"),
-            end_inclusive=True,
-        )
-    except InvalidInput as exc:
-        errors[exc.field or "interval"] = str(exc)
-        query = reporting.parse_metrics_query()
+    query, errors = page_controls(args)
     start, end = reasons.day_range(query.start, query.end)
     scope: dict[str, Any] = {"start": start, "end": end, "segment": query.value_filter}
     try:
@@ -222,16 +217,8 @@ def export_reasons(survey_id: int) -> Response:
 
     Answers 400 for bad controls and 404 for an unknown survey.
     """
-    args = request.args
     try:
-        query = reporting.parse_metrics_query(
-            args.get("interval"),
-            args.get("start"),
-            args.get("end"),
-            args.get("segment"),
-            args.get("value"),
-            end_inclusive=True,
-        )
+        query = requested_query(request.args)
         start, end = reasons.day_range(query.start, query.end)
         content = reasons.reasons_csv(survey_id, start=start, end=end, segment=query.value_filter)
     except NotFound:
