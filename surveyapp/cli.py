@@ -12,7 +12,7 @@ from surveyapp import db, migrations
 from surveyapp.analytics import AnalyticsError
 from surveyapp.mail.cli import worker_command
 from surveyapp.models.user import API_SCOPES, ROLES
-from surveyapp.services import api_keys, demo, rollups, users
+from surveyapp.services import api_keys, demo, rollups, tagging, users
 from surveyapp.services.errors import ServiceError
 
 __all__ = ["init_app"]
@@ -92,14 +92,20 @@ def seed_demo_command() -> None:
 @click.option("--lang", type=click.Choice(["en", "fr", "auto"]), default="auto", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 def tag_texts_command(input_csv: str, column: str, lang: str, output: str | None) -> None:
-    """Tag the comments of a CSV with reasons, confidence, sentiment and language."""
+    """Tag the comments of a CSV with reasons, confidence, sentiment and language, with
+    the workspace's reasons and keywords (the built-in ones before the first migration)."""
     # Imported here: TextBlob's lexicons load on import and no other command needs them.
     from surveyapp.text import TextAnalyticsError
     from surveyapp.text.csvtag import tag_csv_file
 
     try:
         count = tag_csv_file(
-            input_csv, column, lang, output, stdout=click.get_text_stream("stdout")
+            input_csv,
+            column,
+            lang,
+            output,
+            stdout=sys.stdout,
+            read=tagging.workspace_reader(),
         )
     except TextAnalyticsError as exc:
         raise click.UsageError(str(exc)) from exc

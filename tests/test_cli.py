@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from surveyapp import db
 from surveyapp.models import ApiKey, User
+from surveyapp.services import taxonomy
 from tests import factories
 
 
@@ -100,3 +104,29 @@ def test_db_upgrade_runs(runner: FlaskCliRunner) -> None:
     assert "Database at head." in result.output
     version = db.session().scalar(sa.text("SELECT version_num FROM alembic_version"))
     assert version
+
+
+def test_tag_texts_applies_the_workspace_taxonomy(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    """The command reads comments as submitted ones are read: own keywords, retirements."""
+    contract = taxonomy.create_tag("Contract terms", "Conditions du contrat")
+    taxonomy.add_keyword(contract.id, "en", "notice period")
+    taxonomy.add_keyword(contract.id, "fr", "préavis")
+    taxonomy.retire_tag(next(tag.id for tag in taxonomy.list_tags() if tag.code == "price"))
+    source = tmp_path / "comments.csv"
+    source.write_text(
+        "id;text\n1;The notice period is absurd\n2;Le préavis est trop long\n3;Way too expensive\n",
+        encoding="utf-8",
+    )
+    target = tmp_path / "tagged.csv"
+
+    result = runner.invoke(
+        args=["tag-texts", str(source), "--column", "text", "--output", str(target)]
+    )
+
+    assert result.exit_code == 0, result.output
+    with target.open(encoding="utf-8") as written:
+        rows = list(csv.DictReader(written, delimiter=";"))
+    assert [row["tags"] for row in rows] == [contract.code, contract.code, ""]
+    assert [row["language"] for row in rows] == ["en", "fr", "en"]

@@ -25,8 +25,8 @@ should not load.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -131,6 +131,27 @@ def context() -> Context:
     with _contexts_lock:
         _contexts[url] = (state, found)
     return found
+
+
+def workspace_reader() -> Callable[[str, str], Reading] | None:
+    """A function reading one text (and its language: "en", "fr" or "auto") as submitted
+    comments are read: the workspace's keywords and correction model, merged reasons
+    under the one they count for, retired ones left out. None when the database has no
+    taxonomy (not migrated yet): the built-in lexicons then apply alone."""
+    from surveyapp.text.tagging import Tag
+
+    if not sa.inspect(db.session().connection()).has_table(ReasonTag.__tablename__):
+        return None
+    ctx = context()
+
+    def read(text: str, language: str) -> Reading:
+        reading = _read(text, language, None, ctx)
+        tags = [
+            Tag(tag.tag, tag.confidence, tuple(tag.words)) for tag in _planned(reading, None, ctx)
+        ]
+        return replace(reading, tags=tags)
+
+    return read
 
 
 def is_considered(survey: Survey, score: int | None) -> bool:

@@ -3,18 +3,21 @@
 Reads UTF-8 (with or without a BOM), with "," or ";" as separator (sniffed from
 the header line), and writes every input column back with four more:
 ``tags`` (pipe-separated, taxonomy order), ``confidence`` (pipe-separated, same
-order), ``sentiment`` (polarity, 3 decimals) and ``language``.
+order), ``sentiment`` (polarity, 3 decimals) and ``language``. Each comment is read
+with ``read_text`` (the built-in lexicons), or with the ``read`` function given
+(the command passes one that applies the workspace's taxonomy).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from surveyapp.text import TextAnalyticsError
-from surveyapp.text.pipeline import read_text
+from surveyapp.text.pipeline import Reading, read_text
 
 __all__ = ["ADDED_COLUMNS", "tag_csv", "tag_csv_file"]
 
@@ -25,7 +28,16 @@ def _delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
-def tag_csv(source: TextIO, target: TextIO, column: str, language: str = "auto") -> int:
+Reader = Callable[[str, str], Reading]
+
+
+def tag_csv(
+    source: TextIO,
+    target: TextIO,
+    column: str,
+    language: str = "auto",
+    read: Reader | None = None,
+) -> int:
     """Tag the ``column`` of the CSV in ``source`` and write the result to ``target``.
 
     Returns the number of data rows written. Raises TextAnalyticsError when the
@@ -47,7 +59,7 @@ def tag_csv(source: TextIO, target: TextIO, column: str, language: str = "auto")
     for row in reader:
         comment = row.get(column) or ""
         # One pass: tags, language and polarity (a mixed text scored in its main language).
-        reading = read_text(comment, language)
+        reading = (read or read_text)(comment, language)
         row.update(
             tags="|".join(tag.tag for tag in reading.tags),
             confidence="|".join(f"{tag.confidence:.3f}" for tag in reading.tags),
@@ -66,6 +78,7 @@ def tag_csv_file(
     language: str = "auto",
     output_path: Path | str | None = None,
     stdout: TextIO | None = None,
+    read: Reader | None = None,
 ) -> int:
     """Tag a CSV file; write to ``output_path`` (UTF-8) or else to ``stdout``.
 
@@ -76,6 +89,6 @@ def tag_csv_file(
         if output_path is None:
             if stdout is None:
                 raise TextAnalyticsError("give an output path or a stream to write to")
-            return tag_csv(source, stdout, column, language)
+            return tag_csv(source, stdout, column, language, read)
         with Path(output_path).open("w", encoding="utf-8", newline="") as target:
-            return tag_csv(source, target, column, language)
+            return tag_csv(source, target, column, language, read)
