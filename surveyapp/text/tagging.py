@@ -69,6 +69,7 @@ MAX_TEXT_LENGTH = 20_000
 _STEM = itemgetter(0)
 _TYPO = itemgetter(1)
 _STARTS = itemgetter(2)
+_TAXONOMY_RANK = {tag: rank for rank, tag in enumerate(TAXONOMY)}
 
 
 class Tag(NamedTuple):
@@ -105,15 +106,16 @@ class Keywords:
         return cls(tuple(sorted(set(entries))), tuple(sorted(set(tags))))
 
 
-@dataclass(frozen=True)
-class _Rule:
+class _Rule(NamedTuple):
+    """One lexicon rule (a tuple: unpacked at once for every rule a text may satisfy)."""
+
     tag: str
     # Each part: the phrase ids that satisfy it, and whether a negated occurrence counts.
     parts: tuple[tuple[frozenset[int], bool], ...]
     weight: float
     # A rule of one part (most of them): its phrase ids and the slot of its hit
     # (0: any occurrence, 1: a non-negated one); None for a rule of several parts.
-    single: tuple[frozenset[int], int] | None = None
+    single: tuple[frozenset[int], int] | None
 
 
 class _Starts(NamedTuple):
@@ -447,30 +449,21 @@ def _match(lexicon: _Lexicon, words: list[str], evidence: dict[str, list[tuple[f
             candidates: Iterable[int] = rules_by_phrase.get(next(iter(seen)), ())
         else:
             candidates = sorted({r for pid in seen for r in rules_by_phrase.get(pid, ())})
+        only = next(iter(seen.values())) if len(seen) == 1 else None
         for rule_index in candidates:
-            rule = rules[rule_index]
-            if rule.single is None:
-                used = _rule_hit(rule, seen)
+            tag, parts, weight, single = rules[rule_index]
+            if single is None:
+                used = _rule_hit(parts, seen)
+            elif only is not None:
+                # The rule is here for the one phrase seen.
+                used = only[single[1]]
             else:
-                ids, which = rule.single
-                if len(seen) == 1:
-                    # The rule is here for the one phrase seen.
-                    used = next(iter(seen.values()))[which]
-                else:
-                    used = next(
-                        (
-                            seen[pid][which]
-                            for pid in sorted(ids.intersection(seen))
-                            if seen[pid][which]
-                        ),
-                        None,
-                    )
+                used = _part_hit(single[0], single[1], seen)
             if used is None:
                 continue
-            weight = rule.weight
             if typos and any(infos[p][1] for p in used):
                 weight *= TYPO_FACTOR
-            evidence[rule.tag].append((weight, tuple(map(words.__getitem__, used))))
+            evidence[tag].append((weight, tuple(map(words.__getitem__, used))))
 
 
 def _follow(
@@ -489,30 +482,40 @@ def _follow(
     return tuple(positions)
 
 
-def _rule_hit(rule: _Rule, seen: dict[int, list[tuple[int, ...] | None]]) -> tuple[int, ...] | None:
-    """Return the positions of the words that make a rule of several phrases hold, or None."""
-    hits: list[tuple[int, ...]] = []
-    for ids, ignores_negation in rule.parts:
-        which = 0 if ignores_negation else 1
-        # Iterates the few phrases seen, not the whole group.
-        hit = next(
-            (seen[pid][which] for pid in sorted(ids.intersection(seen)) if seen[pid][which]),
-            None,
-        )
+def _part_hit(
+    ids: frozenset[int], which: int, seen: dict[int, list[tuple[int, ...] | None]]
+) -> tuple[int, ...] | None:
+    """Return the hit in slot ``which`` of the first phrase of ``ids`` seen, or None."""
+    # Iterates the few phrases seen, not the whole group.
+    for pid in sorted(ids.intersection(seen)):
+        hit = seen[pid][which]
+        if hit is not None:
+            return hit
+    return None
+
+
+def _rule_hit(
+    parts: tuple[tuple[frozenset[int], bool], ...], seen: dict[int, list[tuple[int, ...] | None]]
+) -> tuple[int, ...] | None:
+    """Return the positions of the words that make a rule of several parts hold, or None."""
+    used: set[int] = set()
+    for ids, ignores_negation in parts:
+        hit = _part_hit(ids, 0 if ignores_negation else 1, seen)
         if hit is None:
             return None
-        hits.append(hit)
-    return tuple(sorted({p for hit in hits for p in hit}))
+        used.update(hit)
+    return tuple(sorted(used))
+
+
+def _tag_order(tag: str) -> tuple[int, str]:
+    return _TAXONOMY_RANK.get(tag, len(TAXONOMY)), tag
 
 
 def _combine(evidence: dict[str, list[tuple[float, tuple]]], threshold: float) -> list[Tag]:
     tags = []
     # The taxonomy's order, then a workspace's own tags by name.
-    extra = sorted(tag for tag in evidence if tag not in TAXONOMY)
-    for tag in (*TAXONOMY, *extra):
-        items = evidence.get(tag)
-        if not items:
-            continue
+    for tag in sorted(evidence, key=_tag_order):
+        items = evidence[tag]
         remaining = 1.0
         triggering: dict[str, None] = {}
         for weight, words in items:
