@@ -321,9 +321,12 @@ def _fixed_stem(word: str, stemmed: str, lexicon: _Lexicon) -> tuple[str, bool]:
         or not word.isalpha()
     ):
         return stemmed, False
-    candidates: set[str] = set(lexicon.deletions.get(stemmed, ()))
-    for variant in _deletes(stemmed):
-        candidates.update(lexicon.deletions.get(variant, ()))
+    deletions = lexicon.deletions
+    # Most words are one edit from no lexicon stem: their few lookups all miss.
+    found = [deletions[key] for key in (stemmed, *_deletes(stemmed)) if key in deletions]
+    if not found:
+        return stemmed, False
+    candidates = frozenset().union(*found)
     # Typos rarely hit the first letter, and a changed first letter is often another
     # word ("passee" is not "cassee").
     matches = sorted(c for c in candidates if c[0] == stemmed[0] and _within_one_edit(stemmed, c))
