@@ -411,9 +411,6 @@ def _match(lexicon: _Lexicon, words: list[str], evidence: dict[str, list[tuple[f
     for position in starts:
         sentence = bisect.bisect_left(breaks, position)
         end = breaks[sentence]
-        seen = by_sentence.get(sentence)
-        if seen is None:
-            seen = by_sentence[sentence] = {}
         found, followers = infos[position][2]
         if followers:
             # A longer phrase needs its second stem within reach: only those are tried,
@@ -429,6 +426,11 @@ def _match(lexicon: _Lexicon, words: list[str], evidence: dict[str, list[tuple[f
                         longer.append((pid, (position, second, *rest), has_cue))
             if longer:
                 found = (*found, *longer)
+            elif not found:
+                continue
+        seen = by_sentence.get(sentence)
+        if seen is None:
+            seen = by_sentence[sentence] = {}
         negated: bool | None = None
         for pid, hit, has_cue in found:
             # A one-word phrase carries no positions of its own: it is this word.
