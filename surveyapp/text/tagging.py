@@ -21,8 +21,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from itertools import compress, count
-from operator import itemgetter
 from typing import NamedTuple
 
 from surveyapp.text import TAXONOMY, TextAnalyticsError
@@ -65,10 +63,6 @@ TYPO_MIN_LENGTH = 6
 _WORD_MEMORY = 200_000
 # Comments longer than this are cut: survey answers are far shorter, and it bounds the cost.
 MAX_TEXT_LENGTH = 20_000
-# The parts of a word's memory (_word_info), read for a whole text at C speed.
-_STEM = itemgetter(0)
-_TYPO = itemgetter(1)
-_STARTS = itemgetter(2)
 _TAXONOMY_RANK = {tag: rank for rank, tag in enumerate(TAXONOMY)}
 
 
@@ -393,15 +387,15 @@ def _match(lexicon: _Lexicon, words: list[str], evidence: dict[str, list[tuple[f
     """Add to ``evidence`` the rules that hold in the folded ``words`` of one text."""
     memory = lexicon.memory
     try:
-        # Known words, the usual case: one lookup each, no Python frame per word.
-        infos = list(map(memory.__getitem__, words))
+        # Known words, the usual case: one plain lookup each.
+        infos = [memory[word] for word in words]
     except KeyError:
         infos = [memory.get(word) or _word_info(lexicon, word) for word in words]
-    starts = list(compress(count(), map(_STARTS, infos)))
+    starts = [index for index, info in enumerate(infos) if info[2]]
     if not starts:
         return
-    stems = list(map(_STEM, infos))
-    breaks = list(compress(count(), map(SENTENCE_BREAK.__eq__, words)))
+    stems = [info[0] for info in infos]
+    breaks = [index for index, word in enumerate(words) if word == SENTENCE_BREAK]
     breaks.append(len(words))
     cues = NEGATION_CUES[lexicon.language]
     # Most comments hold no negation cue: then no word needs its scope looked up.
@@ -446,7 +440,6 @@ def _match(lexicon: _Lexicon, words: list[str], evidence: dict[str, list[tuple[f
                 if negated:
                     continue
             slot[1] = hit
-    typos = any(map(_TYPO, infos))
     rules, rules_by_phrase = lexicon.rules, lexicon.rules_by_phrase
     for seen in by_sentence.values():
         if len(seen) == 1:
@@ -466,7 +459,7 @@ def _match(lexicon: _Lexicon, words: list[str], evidence: dict[str, list[tuple[f
                 used = _part_hit(single[0], single[1], seen)
             if used is None:
                 continue
-            if typos and any(infos[p][1] for p in used):
+            if any(infos[p][1] for p in used):
                 weight *= TYPO_FACTOR
             evidence[tag].append((weight, tuple(map(words.__getitem__, used))))
 
