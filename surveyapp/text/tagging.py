@@ -124,7 +124,6 @@ class _Starts(NamedTuple):
 @dataclass(frozen=True)
 class _Lexicon:
     language: Language
-    phrases: tuple[tuple[str, ...], ...]
     # First stem -> the phrases it starts.
     by_first_stem: dict[str, _Starts]
     rules_by_phrase: dict[int, tuple[int, ...]]
@@ -276,7 +275,6 @@ def _compile(
                 deletions[variant].add(word)
     return _Lexicon(
         language=language,
-        phrases=tuple(phrases),
         by_first_stem={
             key: _Starts(
                 tuple(one_word.get(key, ())),
