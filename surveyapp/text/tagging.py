@@ -63,6 +63,7 @@ TYPO_MIN_LENGTH = 6
 _WORD_MEMORY = 200_000
 # Comments longer than this are cut: survey answers are far shorter, and it bounds the cost.
 MAX_TEXT_LENGTH = 20_000
+_TAXONOMY_RANK = {tag: rank for rank, tag in enumerate(TAXONOMY)}
 
 
 class Tag(NamedTuple):
@@ -99,22 +100,32 @@ class Keywords:
         return cls(tuple(sorted(set(entries))), tuple(sorted(set(tags))))
 
 
-@dataclass(frozen=True)
-class _Rule:
+class _Rule(NamedTuple):
+    """One lexicon rule (a tuple: unpacked at once for every rule a text may satisfy)."""
+
     tag: str
     # Each part: the phrase ids that satisfy it, and whether a negated occurrence counts.
     parts: tuple[tuple[frozenset[int], bool], ...]
     weight: float
+    # A rule of one part (most of them): its phrase ids and the slot of its hit
+    # (0: any occurrence, 1: a non-negated one); None for a rule of several parts.
+    single: tuple[frozenset[int], int] | None
+
+
+class _Starts(NamedTuple):
+    """The phrases a stem starts: the one-word ones, and the longer ones by second stem."""
+
+    # (phrase id, (), whether the phrase holds a negation cue) of the one-word phrases.
+    words: tuple[tuple[int, tuple[()], bool], ...]
+    # Second stem -> (phrase id, the stems after the second, has a cue) of longer phrases.
+    followers: dict[str, tuple[tuple[int, tuple[str, ...], bool], ...]]
 
 
 @dataclass(frozen=True)
 class _Lexicon:
     language: Language
-    phrases: tuple[tuple[str, ...], ...]
-    phrase_has_cue: tuple[bool, ...]
-    # The stems of each phrase after its first one.
-    phrase_rests: tuple[frozenset[str], ...]
-    by_first_stem: dict[str, tuple[int, ...]]
+    # First stem -> the phrases it starts.
+    by_first_stem: dict[str, _Starts]
     rules_by_phrase: dict[int, tuple[int, ...]]
     rules: tuple[_Rule, ...]
     vocabulary: frozenset[str]
@@ -122,7 +133,7 @@ class _Lexicon:
     # A workspace's keywords fix typos against their own vocabulary, not the built-in one.
     builtin: bool = True
     # Folded word -> _word_info, filled as texts are read.
-    memory: dict[str, tuple[str, bool, tuple[int, ...]]] = field(default_factory=dict)
+    memory: dict[str, tuple[str, bool, _Starts | tuple[()]]] = field(default_factory=dict)
 
 
 def _deletes(word: str) -> set[str]:
@@ -235,17 +246,26 @@ def _compile(
             continue
         key = (tag, ((frozenset({phrase_id(phrase)}), False),))
         rules_by_key[key] = max(rules_by_key.get(key, 0.0), DEFAULT_WEIGHT)
-    rules = [_Rule(tag, parts, weight) for (tag, parts), weight in rules_by_key.items()]
+    rules = [
+        _Rule(tag, parts, weight, _single(parts)) for (tag, parts), weight in rules_by_key.items()
+    ]
 
-    by_first: dict[str, list[int]] = defaultdict(list)
+    one_word: dict[str, list[tuple[int, tuple[()], bool]]] = defaultdict(list)
+    followers: dict[str, dict[str, list[tuple[int, tuple[str, ...], bool]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for index, stems in enumerate(phrases):
-        if stems:
-            by_first[stems[0]].append(index)
+        if len(stems) == 1:
+            one_word[stems[0]].append((index, (), has_cue[index]))
+        elif stems:
+            followers[stems[0]][stems[1]].append((index, stems[2:], has_cue[index]))
     by_phrase: dict[int, list[int]] = defaultdict(list)
     for rule_index, rule in enumerate(rules):
-        for ids, _ in rule.parts:
-            for pid in ids:
-                by_phrase[pid].append(rule_index)
+        # A rule holds only if each part is seen, so it is looked at only when its
+        # smallest part is: a rule on a frequent topic is not tried for every mention.
+        ids, _ = min(rule.parts, key=lambda part: len(part[0]))
+        for pid in ids:
+            by_phrase[pid].append(rule_index)
     vocabulary = frozenset(s for stems in phrases for s in stems)
     deletions: dict[str, set[str]] = defaultdict(set)
     for word in vocabulary:
@@ -255,16 +275,27 @@ def _compile(
                 deletions[variant].add(word)
     return _Lexicon(
         language=language,
-        phrases=tuple(phrases),
-        phrase_has_cue=tuple(has_cue),
-        phrase_rests=tuple(frozenset(stems[1:]) for stems in phrases),
-        by_first_stem={key: tuple(value) for key, value in by_first.items()},
+        by_first_stem={
+            key: _Starts(
+                tuple(one_word.get(key, ())),
+                {second: tuple(value) for second, value in followers.get(key, {}).items()},
+            )
+            for key in one_word.keys() | followers.keys()
+        },
         rules_by_phrase={key: tuple(dict.fromkeys(value)) for key, value in by_phrase.items()},
         rules=tuple(rules),
         vocabulary=vocabulary,
         deletions={key: frozenset(value) for key, value in deletions.items()},
         builtin=not plain,
     )
+
+
+def _single(parts: tuple[tuple[frozenset[int], bool], ...]) -> tuple[frozenset[int], int] | None:
+    """Return (phrase ids, hit slot) for a rule of one part, else None."""
+    if len(parts) != 1:
+        return None
+    ids, ignores_negation = parts[0]
+    return ids, 0 if ignores_negation else 1
 
 
 @lru_cache(maxsize=200_000)
@@ -282,9 +313,12 @@ def _fixed_stem(word: str, stemmed: str, lexicon: _Lexicon) -> tuple[str, bool]:
         or not word.isalpha()
     ):
         return stemmed, False
-    candidates: set[str] = set(lexicon.deletions.get(stemmed, ()))
-    for variant in _deletes(stemmed):
-        candidates.update(lexicon.deletions.get(variant, ()))
+    deletions = lexicon.deletions
+    # Most words are one edit from no lexicon stem: their few lookups all miss.
+    found = [deletions[key] for key in (stemmed, *_deletes(stemmed)) if key in deletions]
+    if not found:
+        return stemmed, False
+    candidates = frozenset().union(*found)
     # Typos rarely hit the first letter, and a changed first letter is often another
     # word ("passee" is not "cassee").
     matches = sorted(c for c in candidates if c[0] == stemmed[0] and _within_one_edit(stemmed, c))
@@ -314,10 +348,10 @@ def resolve_language(
     return ("en",) if en > fr else ("fr",)
 
 
-def _word_info(lexicon: _Lexicon, word: str) -> tuple[str, bool, tuple[int, ...]]:
+def _word_info(lexicon: _Lexicon, word: str) -> tuple[str, bool, _Starts | tuple[()]]:
     """Return a word's lexicon stem, whether a typo fix was needed, the phrases it starts."""
     if word in (SENTENCE_BREAK, CLAUSE_BREAK):
-        info: tuple[str, bool, tuple[int, ...]] = (word, False, ())
+        info: tuple[str, bool, _Starts | tuple[()]] = (word, False, ())
     else:
         stemmed, typo = (
             _token_stem(word, lexicon.language)
@@ -350,7 +384,11 @@ def _negated(words: list[str], position: int, cues: frozenset[str]) -> bool:
 def _match(lexicon: _Lexicon, words: list[str], evidence: dict[str, list[tuple[float, tuple]]]):
     """Add to ``evidence`` the rules that hold in the folded ``words`` of one text."""
     memory = lexicon.memory
-    infos = [memory.get(word) or _word_info(lexicon, word) for word in words]
+    try:
+        # Known words, the usual case: one plain lookup each.
+        infos = [memory[word] for word in words]
+    except KeyError:
+        infos = [memory.get(word) or _word_info(lexicon, word) for word in words]
     starts = [index for index, info in enumerate(infos) if info[2]]
     if not starts:
         return
@@ -358,76 +396,122 @@ def _match(lexicon: _Lexicon, words: list[str], evidence: dict[str, list[tuple[f
     breaks = [index for index, word in enumerate(words) if word == SENTENCE_BREAK]
     breaks.append(len(words))
     cues = NEGATION_CUES[lexicon.language]
-    phrases = lexicon.phrases
-    rests = lexicon.phrase_rests
-    # A phrase whose other words are absent from the text cannot match: skipped cheaply.
-    present = set(stems)
-    # Per sentence: phrase id -> (any occurrence, first occurrence not negated).
+    # Most comments hold no negation cue: then no word needs its scope looked up.
+    negatable = not cues.isdisjoint(words)
+    # Per sentence: phrase id -> [first occurrence, first occurrence not negated].
     by_sentence: dict[int, dict[int, list[tuple[int, ...] | None]]] = {}
     for position in starts:
         sentence = bisect.bisect_left(breaks, position)
         end = breaks[sentence]
-        seen = by_sentence.setdefault(sentence, {})
-        negated: bool | None = None
-        for pid in memory[words[position]][2]:
-            rest = rests[pid]
-            if rest and not rest <= present:
+        found, followers = infos[position][2]
+        if followers:
+            # A longer phrase needs its second stem within reach: only those are tried,
+            # from the first occurrence of that stem.
+            longer = []
+            for second in range(position + 1, min(end, position + MAX_GAP + 2)):
+                entries = followers.get(stems[second])
+                if entries is None or stems[second] in stems[position + 1 : second]:
+                    continue
+                for pid, tail, has_cue in entries:
+                    rest = _follow(stems, tail, second, end) if tail else ()
+                    if rest is not None:
+                        longer.append((pid, (position, second, *rest), has_cue))
+            if longer:
+                found = (*found, *longer)
+            elif not found:
                 continue
-            positions = [position]
-            cursor = position
-            for wanted in phrases[pid][1:]:
-                found = -1
-                for i in range(cursor + 1, min(end, cursor + MAX_GAP + 2)):
-                    if stems[i] == wanted:
-                        found = i
-                        break
-                if found < 0:
-                    break
-                cursor = found
-                positions.append(cursor)
-            else:
-                slot = seen.setdefault(pid, [None, None])
-                hit = tuple(positions)
-                if slot[0] is None:
-                    slot[0] = hit
-                if slot[1] is None:
-                    if not lexicon.phrase_has_cue[pid] and negated is None:
-                        negated = _negated(words, position, cues)
-                    if lexicon.phrase_has_cue[pid] or not negated:
-                        slot[1] = hit
+        seen = by_sentence.get(sentence)
+        if seen is None:
+            seen = by_sentence[sentence] = {}
+        negated: bool | None = None
+        for pid, hit, has_cue in found:
+            # A one-word phrase carries no positions of its own: it is this word.
+            hit = hit or (position,)
+            slot = seen.get(pid)
+            if slot is None:
+                slot = seen[pid] = [hit, None]
+            elif slot[1] is not None:
+                continue
+            if negatable and not has_cue:
+                if negated is None:
+                    negated = _negated(words, position, cues)
+                if negated:
+                    continue
+            slot[1] = hit
+    rules, rules_by_phrase = lexicon.rules, lexicon.rules_by_phrase
     for seen in by_sentence.values():
-        candidate_rules = {r for pid in seen for r in lexicon.rules_by_phrase.get(pid, ())}
-        for rule_index in sorted(candidate_rules):
-            rule = lexicon.rules[rule_index]
-            hits: list[tuple[int, ...]] = []
-            for ids, ignores_negation in rule.parts:
-                hit = next(
-                    (
-                        seen[pid][0 if ignores_negation else 1]
-                        for pid in sorted(ids & seen.keys())
-                        if seen[pid][0 if ignores_negation else 1] is not None
-                    ),
-                    None,
-                )
-                if hit is None:
-                    break
-                hits.append(hit)
+        if len(seen) == 1:
+            # One phrase: its rules are already in index order.
+            candidates: Iterable[int] = rules_by_phrase.get(next(iter(seen)), ())
+        else:
+            candidates = sorted({r for pid in seen for r in rules_by_phrase.get(pid, ())})
+        only = next(iter(seen.values())) if len(seen) == 1 else None
+        for rule_index in candidates:
+            tag, parts, weight, single = rules[rule_index]
+            if single is None:
+                used = _rule_hit(parts, seen)
+            elif only is not None:
+                # The rule is here for the one phrase seen.
+                used = only[single[1]]
             else:
-                used = sorted({p for hit in hits for p in hit})
-                weight = rule.weight
-                if any(infos[p][1] for p in used):
-                    weight *= TYPO_FACTOR
-                evidence[rule.tag].append((weight, tuple(words[p] for p in used)))
+                used = _part_hit(single[0], single[1], seen)
+            if used is None:
+                continue
+            if any(infos[p][1] for p in used):
+                weight *= TYPO_FACTOR
+            evidence[tag].append((weight, tuple(map(words.__getitem__, used))))
+
+
+def _follow(
+    stems: list[str], tail: tuple[str, ...], position: int, end: int
+) -> tuple[int, ...] | None:
+    """Return the positions of the stems ``tail`` after ``position`` (each the first one at
+    most MAX_GAP words after the previous, before ``end``), or None when one is missing."""
+    positions: list[int] = []
+    cursor = position
+    for wanted in tail:
+        window = stems[cursor + 1 : min(end, cursor + MAX_GAP + 2)]
+        if wanted not in window:
+            return None
+        cursor += 1 + window.index(wanted)
+        positions.append(cursor)
+    return tuple(positions)
+
+
+def _part_hit(
+    ids: frozenset[int], which: int, seen: dict[int, list[tuple[int, ...] | None]]
+) -> tuple[int, ...] | None:
+    """Return the hit in slot ``which`` of the first phrase of ``ids`` seen, or None."""
+    # Iterates the few phrases seen, not the whole group.
+    for pid in sorted(ids.intersection(seen)):
+        hit = seen[pid][which]
+        if hit is not None:
+            return hit
+    return None
+
+
+def _rule_hit(
+    parts: tuple[tuple[frozenset[int], bool], ...], seen: dict[int, list[tuple[int, ...] | None]]
+) -> tuple[int, ...] | None:
+    """Return the positions of the words that make a rule of several parts hold, or None."""
+    used: set[int] = set()
+    for ids, ignores_negation in parts:
+        hit = _part_hit(ids, 0 if ignores_negation else 1, seen)
+        if hit is None:
+            return None
+        used.update(hit)
+    return tuple(sorted(used))
+
+
+def _tag_order(tag: str) -> tuple[int, str]:
+    return _TAXONOMY_RANK.get(tag, len(TAXONOMY)), tag
 
 
 def _combine(evidence: dict[str, list[tuple[float, tuple]]], threshold: float) -> list[Tag]:
     tags = []
     # The taxonomy's order, then a workspace's own tags by name.
-    extra = sorted(tag for tag in evidence if tag not in TAXONOMY)
-    for tag in (*TAXONOMY, *extra):
-        items = evidence.get(tag)
-        if not items:
-            continue
+    for tag in sorted(evidence, key=_tag_order):
+        items = evidence[tag]
         remaining = 1.0
         triggering: dict[str, None] = {}
         for weight, words in items:
