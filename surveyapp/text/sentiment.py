@@ -49,8 +49,6 @@ _CHUNK_MEMORY = 200_000
 # an unknown word of 3+ characters ends every negation and modifier scope ("reset");
 # a shorter unknown word may still matter, once.
 _KEEP, _RESET, _SHORT = 0, 1, 2
-# Only a chunk with one of these characters can hold a cut emoticon or "( ! )".
-_GLUE = re.compile(r"[:;=(<>*8xXoO°]")
 
 
 def _glue(match: re.Match[str]) -> str:
@@ -112,6 +110,15 @@ class _Language:
         for (_group, polarity), faces in text_module.EMOTICONS.items():
             for face in faces:
                 self.emoticons.setdefault(face.lower(), polarity)
+        # The analyser joins an emoticon or "(!)" back where a space cuts it; its regexes
+        # change a chunk only where a space lies between two characters that follow each
+        # other in one of them (": )", "( !"), so only such a chunk is given to them.
+        pairs = {"(!", "!)"}
+        for faces in text_module.EMOTICONS.values():
+            pairs.update(face[i : i + 2] for face in faces for i in range(len(face) - 1))
+        self.cut = re.compile(
+            "|".join(re.escape(pair[0]) + " " + re.escape(pair[1]) for pair in sorted(pairs))
+        )
 
     def split_piece(self, t: str, out: list[str]) -> None:
         """Split one space-free piece as pattern's ``find_tokens`` does (same loop)."""
@@ -183,7 +190,7 @@ class _Language:
         if self.french and "&rsquo ;" in joined:
             # textblob-fr turns its "&rsquo;" placeholder back into an apostrophe.
             joined = joined.replace("&rsquo ;", "’")
-        if _GLUE.search(joined):
+        if self.cut.search(joined):
             # Emoticons and "(!)" that the splitting cut apart are joined back, as the
             # analyser does on each sentence.
             joined = self.module.RE_SARCASM.sub("(!)", joined)
