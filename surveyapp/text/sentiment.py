@@ -79,6 +79,8 @@ class _Language:
         self.punctuation = text_module.PUNCTUATION
         self.leading = tuple(text_module.PUNCTUATION.replace(".", ""))
         self.trailing = (*self.leading, ".")
+        # Marks that end a word ("fast," "great!"): a word and one of them splits simply.
+        self.closing = frozenset(",;:!?.").intersection(self.trailing)
         self.abbreviations = abbreviations
         # The analyser applies these in order with re.sub. Its keys are plain text
         # ("l'", "n't"), so a key absent from the chunk is skipped and a present one
@@ -122,7 +124,7 @@ class _Language:
 
     def split_piece(self, t: str, out: list[str]) -> None:
         """Split one space-free piece as pattern's ``find_tokens`` does (same loop)."""
-        module, replace = self.module, self.replace_keys
+        replace = self.replace_keys
         tail: list[str] = []
         while t.startswith(self.leading) and t not in replace:
             out.append(t[0])
@@ -135,18 +137,23 @@ class _Language:
                 tail.append("...")
                 t = t[:-3].rstrip(".")
             if t.endswith("."):
-                if (
-                    t in self.abbreviations
-                    or module.RE_ABBR1.match(t) is not None
-                    or module.RE_ABBR2.match(t) is not None
-                    or module.RE_ABBR3.match(t) is not None
-                ):
+                if self.abbreviation(t):
                     break
                 tail.append(t[-1])
                 t = t[:-1]
         if t != "":
             out.append(t)
         out.extend(reversed(tail))
+
+    def abbreviation(self, t: str) -> bool:
+        """Whether the analyser keeps the final period of ``t`` ("Mr.", "U.S.", "a.")."""
+        module = self.module
+        return (
+            t in self.abbreviations
+            or module.RE_ABBR1.match(t) is not None
+            or module.RE_ABBR2.match(t) is not None
+            or module.RE_ABBR3.match(t) is not None
+        )
 
     def kind(self, word: str) -> int:
         """Whether the scorer needs ``word`` always, as a scope reset, or maybe once."""
@@ -161,17 +168,8 @@ class _Language:
             return _RESET
         return _SHORT
 
-    def chunk_tokens(self, chunk: str) -> tuple[tuple[str, int], ...]:
-        """Return the analyser's lower-cased tokens of one whitespace chunk, with their kind."""
-        found = self.memory.get(chunk)
-        if found is not None:
-            return found
-        if chunk.isalpha():
-            # A bare word, the usual case: nothing for the analyser's tokenizer to split.
-            word = chunk.lower()
-            tokens: tuple[tuple[str, int], ...] = ((word, self.kind(word)),)
-            self.remember(chunk, tokens)
-            return tokens
+    def split_chunk(self, chunk: str) -> list[str]:
+        """Split one whitespace chunk into the analyser's tokens, as its tokenizer does."""
         text = chunk
         if "'" in text or "’" in text:
             # Every contraction or elision the analyser splits has an apostrophe.
@@ -186,6 +184,26 @@ class _Language:
         pieces: list[str] = []
         for piece in text.split():
             self.split_piece(piece, pieces)
+        return pieces
+
+    def chunk_tokens(self, chunk: str) -> tuple[tuple[str, int], ...]:
+        """Return the analyser's lower-cased tokens of one whitespace chunk, with their kind."""
+        found = self.memory.get(chunk)
+        if found is not None:
+            return found
+        if chunk.isalpha():
+            # A bare word, the usual case: nothing for the analyser's tokenizer to split.
+            word = chunk.lower()
+            tokens: tuple[tuple[str, int], ...] = ((word, self.kind(word)),)
+            self.remember(chunk, tokens)
+            return tokens
+        word, last = chunk[:-1], chunk[-1]
+        if last in self.closing and word.isalpha() and chunk not in self.replace_keys:
+            # A word and one closing mark ("fast," "great!"), the next most usual case:
+            # ``split_piece`` cuts the mark off, or keeps an abbreviation's period.
+            pieces = [chunk] if last == "." and self.abbreviation(chunk) else [word, last]
+        else:
+            pieces = self.split_chunk(chunk)
         joined = " ".join(pieces)
         if self.french and "&rsquo ;" in joined:
             # textblob-fr turns its "&rsquo;" placeholder back into an apostrophe.
@@ -195,8 +213,8 @@ class _Language:
             # analyser does on each sentence.
             joined = self.module.RE_SARCASM.sub("(!)", joined)
             joined = self.module.RE_EMOTICONS.sub(_glue, joined)
-        pieces = joined.split()
-        tokens = tuple((w.lower(), self.kind(w.lower())) for w in pieces if w != "END-OF-SENTENCE")
+        lowered = [w.lower() for w in joined.split() if w != "END-OF-SENTENCE"]
+        tokens = tuple([(w, self.kind(w)) for w in lowered])
         self.remember(chunk, tokens)
         return tokens
 
@@ -258,7 +276,7 @@ class _Language:
             self.memory.clear()
             self.quiet.clear()
         self.memory[chunk] = tokens
-        if all(kind != _KEEP for _word, kind in tokens):
+        if _KEEP not in [kind for _word, kind in tokens]:
             self.quiet.add(chunk)
 
 
