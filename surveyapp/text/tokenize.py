@@ -37,6 +37,8 @@ _WORD_RE = re.compile(r"[a-z0-9]+")
 # Whitespace-free runs, and line breaks (a sentence break for the tagger).
 _CHUNK_RE = re.compile(r"\S+|\n")
 _BREAKS = (SENTENCE_BREAK, CLAUSE_BREAK)
+# Marks that _TOKEN_RE returns as a token of their own when one follows a word.
+_MARKS = frozenset(".!?;:(),")
 # Distinct chunks remembered before the memory is cleared (comment words repeat).
 _CHUNK_MEMORY = 200_000
 _memory: dict[str, tuple[tuple[str, ...], bool]] = {}
@@ -74,18 +76,34 @@ def chunks(text: str) -> list[str]:
     return _CHUNK_RE.findall(text)
 
 
+def _plain(folded: str) -> bool:
+    """Whether folded text is one word token: ASCII letters and digits, none upper-case."""
+    return folded.isalnum() and (folded.islower() or folded.isdigit())
+
+
 def _chunk(chunk: str) -> tuple[tuple[str, ...], bool]:
     """Return the tokens of one chunk and whether any of them is a break."""
     if chunk.isalpha() and chunk.isascii():
         # A bare ASCII word, the usual case: folding is lower-casing.
-        tokens: tuple[str, ...] = (chunk.lower(),)
+        result: tuple[tuple[str, ...], bool] = ((chunk.lower(),), False)
     elif chunk == "-":
-        tokens = (SENTENCE_BREAK,)
+        result = ((SENTENCE_BREAK,), True)
     elif chunk == "\n":
-        tokens = ("\n",)
+        result = (("\n",), True)
     else:
-        tokens = tuple(_TOKEN_RE.findall(_NOT_RE.sub(" not", fold(chunk))))
-    result = (tokens, any(not token[0].isalnum() for token in tokens))
+        folded = fold(chunk)
+        word = folded[:-1]
+        if _plain(folded):
+            # An accented word ("reçu"): one token, what the regexes would find.
+            result = ((folded,), False)
+        elif folded[-1:] in _MARKS and _plain(word):
+            # A word and one mark ("reçu," "fast."): the word, then the mark.
+            result = ((word, folded[-1]), True)
+        else:
+            if "n't" in folded:
+                folded = _NOT_RE.sub(" not", folded)
+            tokens = tuple(_TOKEN_RE.findall(folded))
+            result = (tokens, any(not token[0].isalnum() for token in tokens))
     if len(_memory) >= _CHUNK_MEMORY:
         _memory.clear()
     _memory[chunk] = result
