@@ -313,9 +313,17 @@ def _fixed_stem(word: str, stemmed: str, lexicon: _Lexicon) -> tuple[str, bool]:
         or not word.isalpha()
     ):
         return stemmed, False
-    deletions = lexicon.deletions
-    # Most words are one edit from no lexicon stem: their few lookups all miss.
-    found = [deletions[key] for key in (stemmed, *_deletes(stemmed)) if key in deletions]
+    get = lexicon.deletions.get
+    # Most words are one edit from no lexicon stem: their few lookups all miss (one
+    # lookup each; a deletion met twice only adds the same candidates again).
+    found = [
+        hit
+        for hit in map(get, [stemmed[:i] + stemmed[i + 1 :] for i in range(len(stemmed))])
+        if hit is not None
+    ]
+    exact = get(stemmed)
+    if exact is not None:
+        found.append(exact)
     if not found:
         return stemmed, False
     candidates = frozenset().union(*found)
