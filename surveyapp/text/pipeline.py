@@ -87,4 +87,4 @@ def forget_words() -> None:
     tokenize.forget_chunks()
     sentiment_module.forget_chunks()
     tagging.forget_words()
-    stemming.stem.cache_clear()
+    stemming.forget_stems()

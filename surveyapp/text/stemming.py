@@ -12,17 +12,23 @@ upgrade that changes the steps shows.
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import cache
 
 from nltk.stem.snowball import EnglishStemmer, FrenchStemmer, SnowballStemmer
 
 from surveyapp.text.language import Language
 
-__all__ = ["MAX_STEMMED_LENGTH", "stem"]
+__all__ = ["MAX_STEMMED_LENGTH", "forget_stems", "stem"]
 
 # Longer tokens are never words of a lexicon; stemming them only costs time.
 MAX_STEMMED_LENGTH = 30
 _NAMES = {"en": "english", "fr": "french"}
+# Stems remembered per language before the memory is cleared (comment words repeat).
+# Plain dicts rather than functools.lru_cache: each of its entries is an object the
+# garbage collector tracks, and the first thousands of new words made it run a full
+# collection over every lexicon.
+_STEM_MEMORY = 200_000
+_memories: dict[str, dict[str, str]] = {language: {} for language in _NAMES}
 
 
 def _endings(stemmer: type, steps: tuple[str, ...], extra: tuple[str, ...]) -> frozenset[str]:
@@ -83,13 +89,27 @@ def _unchanged(word: str, language: Language) -> bool:
     return word not in _STEPPED[language][1]
 
 
-@lru_cache(maxsize=200_000)
 def stem(word: str, language: Language) -> str:
     """Return the Snowball stem of a folded ``word`` (unchanged when it is too long).
 
     >>> stem("installations", "en"), stem("livraisons", "fr"), stem("support", "en")
     ('instal', 'livraison', 'support')
     """
+    memory = _memories[language]
+    found = memory.get(word)
+    if found is not None:
+        return found
     if len(word) > MAX_STEMMED_LENGTH or _unchanged(word, language):
-        return word
-    return _stemmer(language).stem(word)
+        stemmed = word
+    else:
+        stemmed = _stemmer(language).stem(word)
+    if len(memory) >= _STEM_MEMORY:
+        memory.clear()
+    memory[word] = stemmed
+    return stemmed
+
+
+def forget_stems() -> None:
+    """Empty the memories of stems (to measure a cold start)."""
+    for memory in _memories.values():
+        memory.clear()

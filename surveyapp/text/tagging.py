@@ -298,12 +298,6 @@ def _single(parts: tuple[tuple[frozenset[int], bool], ...]) -> tuple[frozenset[i
     return ids, 0 if ignores_negation else 1
 
 
-@lru_cache(maxsize=200_000)
-def _token_stem(word: str, language: Language) -> tuple[str, bool]:
-    """Return the lexicon stem for a word and whether a one-edit typo fix was needed."""
-    return _fixed_stem(word, stem(word, language), _lexicon(language))
-
-
 def _fixed_stem(word: str, stemmed: str, lexicon: _Lexicon) -> tuple[str, bool]:
     """Return ``stemmed``, or the lexicon stem one edit away when it is not in the lexicon."""
     if (
@@ -361,11 +355,7 @@ def _word_info(lexicon: _Lexicon, word: str) -> tuple[str, bool, _Starts | tuple
     if word in (SENTENCE_BREAK, CLAUSE_BREAK):
         info: tuple[str, bool, _Starts | tuple[()]] = (word, False, ())
     else:
-        stemmed, typo = (
-            _token_stem(word, lexicon.language)
-            if lexicon.builtin
-            else _fixed_stem(word, stem(word, lexicon.language), lexicon)
-        )
+        stemmed, typo = _fixed_stem(word, stem(word, lexicon.language), lexicon)
         info = (stemmed, typo, lexicon.by_first_stem.get(stemmed, ()))
     if len(lexicon.memory) >= _WORD_MEMORY:
         lexicon.memory.clear()
@@ -549,9 +539,10 @@ def analyze_tokens(
         if extra is not None:
             _match(extra, tokens, evidence)
         if keep_stems:
+            lexicon = _lexicon(lang)
             stems.extend(
                 # Function words would let the model learn a tag from "is" or "the".
-                _token_stem(w, lang)[0]
+                (lexicon.memory.get(w) or _word_info(lexicon, w))[0]
                 for w in tokens
                 if len(w) > 2 and w.isalnum() and w not in STOPWORDS[lang]
             )
@@ -608,5 +599,4 @@ def forget_words() -> None:
     """Empty the memories of words of both languages (to measure a cold start)."""
     for language in LANGUAGES:
         _lexicon(language).memory.clear()
-    _token_stem.cache_clear()
     _extra_lexicon.cache_clear()
