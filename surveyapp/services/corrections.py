@@ -96,11 +96,10 @@ def get_answer_tags(answer_id: int) -> AnswerTags:
     survey = session.get(Survey, response.survey_id)
     if survey is None or survey.anonymous:
         raise NotFound(_("No such comment."))
-    hidden = taxonomy.hidden_codes()
     tags = list(
         session.scalars(
             sa.select(AnswerTag)
-            .where(AnswerTag.answer_id == answer.id, AnswerTag.tag.not_in(hidden))
+            .where(AnswerTag.answer_id == answer.id, taxonomy.is_shown(AnswerTag.tag))
             .order_by(AnswerTag.tag)
         )
     )

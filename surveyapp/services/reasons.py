@@ -345,7 +345,7 @@ def _tagged(query: sa.Select[Any], scope: list[sa.ColumnElement[bool]]) -> sa.Se
     return (
         query.join(Answer, Answer.response_id == Response.id)
         .join(AnswerTag, AnswerTag.answer_id == Answer.id)
-        .where(*scope, AnswerTag.tag.not_in(taxonomy.hidden_codes()))
+        .where(*scope, taxonomy.is_shown(AnswerTag.tag))
     )
 
 

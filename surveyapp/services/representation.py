@@ -6,6 +6,7 @@ on every dashboard.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from surveyapp.models import Answer, Response, Survey
@@ -15,12 +16,18 @@ __all__ = ["response_json"]
 
 
 def response_json(
-    survey: Survey, response: Response, hidden: frozenset[str] | None = None
+    survey: Survey,
+    response: Response,
+    hidden: frozenset[str] | None = None,
+    tags: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """One response of ``survey`` as JSON; ``hidden`` (read when not given) are the reason
-    codes left out of its tags."""
+    codes left out of its tags, and ``tags`` its stored tags when the caller read them
+    (else the answers' ``tags``)."""
     types = {question.id: question.type for question in survey.questions}
     hidden = taxonomy.hidden_codes() if hidden is None else hidden
+    if tags is None:
+        tags = (tag.tag for answer in response.answers for tag in answer.tags)
     return {
         "id": response.id,
         "created_at": response.created_at.isoformat(),
@@ -34,9 +41,7 @@ def response_json(
         "answers": [
             _answer_json(types.get(answer.question_id, ""), answer) for answer in response.answers
         ],
-        "tags": sorted(
-            {tag.tag for answer in response.answers for tag in answer.tags if tag.tag not in hidden}
-        ),
+        "tags": sorted(set(tags) - hidden),
     }
 
 

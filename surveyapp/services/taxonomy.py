@@ -39,6 +39,7 @@ __all__ = [
     "current",
     "get_tag",
     "hidden_codes",
+    "is_shown",
     "labels",
     "last_change",
     "list_tags",
@@ -140,11 +141,19 @@ def current() -> Taxonomy:
     )
 
 
+def _hidden() -> sa.Select[tuple[str]]:
+    return sa.select(ReasonTag.code).where(ReasonTag.status != "active")
+
+
 def hidden_codes() -> frozenset[str]:
     """The codes left out of dashboards, API answers and exports (retired or merged)."""
-    return frozenset(
-        db.session().scalars(sa.select(ReasonTag.code).where(ReasonTag.status != "active"))
-    )
+    return frozenset(db.session().scalars(_hidden()))
+
+
+def is_shown(tag: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    """The SQL condition that a stored tag's code is not hidden (``hidden_codes``), as a
+    subquery of the same statement rather than a read of its own."""
+    return tag.not_in(_hidden())
 
 
 def labels(language: str) -> dict[str, str]:

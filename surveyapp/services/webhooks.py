@@ -46,7 +46,7 @@ from surveyapp.models import (
     utcnow,
 )
 from surveyapp.models.webhook import TEST_EVENT, WEBHOOK_EVENTS
-from surveyapp.services import anonymity, audit, representation, survey_access, taxonomy
+from surveyapp.services import anonymity, audit, representation, survey_access
 from surveyapp.services.errors import InvalidInput, NotFound
 
 __all__ = [
@@ -669,15 +669,13 @@ def _response_data(survey: Survey, response: Response) -> dict[str, Any]:
     Its tags are read with one query: the answers' ``tags`` relationship may have been
     loaded before this transaction tagged them.
     """
-    hidden = taxonomy.hidden_codes()
-    data = representation.response_json(survey, response, hidden)
     answer_ids = [answer.id for answer in response.answers if answer.id is not None]
     stored = (
         db.session().scalars(sa.select(AnswerTag.tag).where(AnswerTag.answer_id.in_(answer_ids)))
         if answer_ids
         else []
     )
-    data["tags"] = sorted(set(stored) - hidden)
+    data = representation.response_json(survey, response, tags=stored)
     contact = (
         db.session().get(Contact, response.contact_id) if response.contact_id is not None else None
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +54,8 @@ __all__ = [
 ]
 
 bp = Blueprint("dashboard", __name__)
+# Read once: templates put it in plotly.js's URL (templates/dashboard/_chart_scripts.html).
+bp.record_once(lambda state: state.app.jinja_env.globals.update(plotly_version=plotly.__version__))
 
 LANGUAGE_NAMES = {"en": _l("English"), "fr": _l("French")}
 INTERVAL_NAMES = {
@@ -122,7 +123,6 @@ def survey_results(survey_id: int) -> tuple[str, int]:
         min_trend=MIN_RESPONSES_FOR_TREND,
         language_names=LANGUAGE_NAMES,
         export_args=export_args(query),
-        plotly_version=version("plotly"),
     )
     return html, 400 if errors else 200
 

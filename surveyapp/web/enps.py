@@ -9,7 +9,6 @@ then shows their teams only. Charts are plotly figures embedded as JSON
 
 from __future__ import annotations
 
-from importlib.metadata import version
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -47,7 +46,6 @@ def dashboard(survey_id: int) -> str:
         figures=_figures(data),
         reason_name=reasons.reason_namer(),
         min_trend=MIN_RESPONSES_FOR_TREND,
-        plotly_version=version("plotly"),
     )
 
 

@@ -11,7 +11,6 @@ a URL and works without JavaScript; charts are drawn as on the results page
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import version
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -95,7 +94,6 @@ def survey_reasons(survey_id: int) -> tuple[str, int]:
         reason_name=name,
         source_names=SOURCE_NAMES,
         period_end=lambda day: reporting.period_end(query, day),
-        plotly_version=version("plotly"),
         **page,
     )
     return html, 400 if errors else 200
