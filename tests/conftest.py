@@ -14,6 +14,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from surveyapp import ROOT, create_app, db
 from tests import databases, factories
+from tests.factories_distribution import SmtpServer
+from tests.factories_webhooks import Receiver
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -124,3 +126,25 @@ def login(client: FlaskClient) -> Callable[[str], object]:
         return user
 
     return log_in
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """An SMTP server on 127.0.0.1 and a free port, stopped at the end."""
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A running HTTP receiver for webhooks on 127.0.0.1, stopped at the end."""
+    server = Receiver()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -13,17 +13,6 @@ from tests.factories_distribution import SmtpServer
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    """An SMTP server on 127.0.0.1 and a free port, stopped at the end."""
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def mail_app(database_url: str, smtp: SmtpServer) -> Iterator[Flask]:
     """The application sending to ``smtp``, inside an app context, on a fresh database."""
     application = make_test_app(database_url, MAIL_URL=smtp.url, MAIL_FROM="surveys@acme.test")

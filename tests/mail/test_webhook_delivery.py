@@ -38,17 +38,6 @@ from tests.factories_webhooks import (
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A running HTTP receiver, stopped at the end."""
-    server = Receiver()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def webhook_app(database_url: str) -> Iterator[Flask]:
     """The application allowed to reach 127.0.0.1, inside an app context, on a fresh database."""
     application = make_test_app(database_url, **WEBHOOK_TEST_CONFIG)

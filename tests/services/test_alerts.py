@@ -100,16 +100,6 @@ def test_settings_round_trip_and_bad_input(app: Flask) -> None:
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def mail_app(database_url: str, smtp: SmtpServer) -> Iterator[Flask]:
     application = make_test_app(
         database_url, MAIL_URL=smtp.url, MAIL_FROM="surveys@acme.test", ALERT_BATCH_SECONDS=0

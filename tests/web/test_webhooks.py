@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -25,17 +25,6 @@ from tests.factories_webhooks import (
 
 Login = Callable[..., object]
 PUBLIC_URL = "https://93.184.216.34/hooks/crm"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A running HTTP receiver, stopped at the end."""
-    server = Receiver()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _endpoints() -> list[WebhookEndpoint]:
