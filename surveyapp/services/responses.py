@@ -15,6 +15,7 @@ matched with the order of responses.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -37,7 +38,7 @@ from surveyapp.models import (
     Survey,
     utcnow,
 )
-from surveyapp.services import cases, pulses, survey_cache, tagging, webhooks
+from surveyapp.services import cases, pulses, rollups, survey_cache, tagging, webhooks
 from surveyapp.services.contact_csv import ATTRIBUTE_KEY_PATTERN, MAX_VALUE_LENGTH, clean_email
 from surveyapp.services.errors import Conflict, Gone, InvalidInput, NotFound
 
@@ -377,10 +378,57 @@ def _write(
     ``insert_first`` skips looking for an existing response: the caller retries
     without it when the insert breaks a unique constraint.
     """
-    session = db.session()
     now = utcnow()
     stamp = _stamp(survey, now)
-    response = None if insert_first else _locate(survey, invitation, submission_key)
+    if insert_first and invitation is None:
+        response = _insert_public(
+            survey,
+            answers,
+            complete=complete,
+            language=language,
+            submission_key=submission_key,
+            channel=channel,
+            stamp=stamp,
+        )
+        new = True
+    else:
+        response, new = _upsert(
+            survey,
+            answers,
+            complete=complete,
+            language=language,
+            invitation=invitation,
+            submission_key=submission_key,
+            channel=channel,
+            now=now,
+        )
+    # Reason tags and sentiment are stored with the answers, so dashboards only aggregate.
+    tagging.tag_response(survey, response, new=new)
+    # A detractor, a low CSAT or a cancellation opens a case and its alerts in this transaction.
+    case = cases.open_case_for(survey, response)
+    # Webhooks are queued in this transaction too: none for a change that is rolled back.
+    webhooks.response_saved(survey, response, created=new, case=case)
+    return response
+
+
+def _upsert(
+    survey: Survey,
+    answers: Mapping[int, AnswerValue],
+    *,
+    complete: bool,
+    language: str,
+    invitation: Invitation | None,
+    submission_key: str | None,
+    channel: str | None,
+    now: dt.datetime,
+) -> tuple[Response, bool]:
+    """Find (and lock) the response this submission updates, or create it, through the ORM.
+
+    Returns the flushed response and whether it is new.
+    """
+    session = db.session()
+    stamp = _stamp(survey, now)
+    response = _locate(survey, invitation, submission_key)
     new = response is None
     if response is None:
         if _answered_elsewhere(survey, invitation):
@@ -443,13 +491,79 @@ def _write(
         main_answer = next((a for a in response.answers if a.question_id == main.id), None)
         response.score = main_answer.value_number if main_answer is not None else None
     session.flush()
-    # Reason tags and sentiment are stored with the answers, so dashboards only aggregate.
-    tagging.tag_response(survey, response, new=new)
-    # A detractor, a low CSAT or a cancellation opens a case and its alerts in this transaction.
-    case = cases.open_case_for(survey, response)
-    # Webhooks are queued in this transaction too: none for a change that is rolled back.
-    webhooks.response_saved(survey, response, created=new, case=case)
+    return response, new
+
+
+def _insert_public(
+    survey: Survey,
+    answers: Mapping[int, AnswerValue],
+    *,
+    complete: bool,
+    language: str,
+    submission_key: str | None,
+    channel: str | None,
+    stamp: dt.datetime,
+) -> Response:
+    """Insert a new public-link response and its answers with Core statements.
+
+    The busiest write of the service: a unit-of-work flush cost more than the
+    statements themselves. The stored rows (``RETURNING``) become persistent
+    objects in the session without another query, so the hooks that follow
+    (tags, cases, webhooks) see an ordinary response; the rollups, which only
+    follow ORM flushes, are counted here. A key already used breaks the unique
+    constraint, as the ORM insert would.
+    """
+    session = db.session()
+    connection = session.connection()
+    wave = pulses.wave_for_response(survey, None)
+    main = survey.main_question
+    main_value = answers.get(main.id) if main is not None and main.scale is not None else None
+    stored = connection.execute(
+        _insert_returning(Response),
+        {
+            "survey_id": survey.id,
+            "invitation_id": None,
+            "contact_id": None,
+            "submission_key": submission_key if is_submission_key(submission_key) else None,
+            "language": language,
+            "channel": channel or "link",
+            "score": main_value.number if main_value is not None else None,
+            "completed": complete,
+            # The wave is a group, never a person: anonymous answers carry it too.
+            "segment": {} if wave is None else {"wave": wave},
+            "created_at": stamp,
+            "updated_at": stamp,
+        },
+    ).one()
+    rows = [
+        {
+            "response_id": stored.id,
+            "question_id": question_id,
+            "value_number": value.number,
+            "choices": list(value.choices) or None,
+            "text": value.text,
+            "sentiment": None,
+        }
+        for question_id, value in answers.items()
+        if not value.is_empty
+    ]
+    stored_answers = connection.execute(_insert_returning(Answer), rows).all() if rows else []
+    rollups.count_inserted(connection, stored._asdict())
+    response = Response(**stored._asdict())
+    response.answers = [
+        Answer(**row._asdict()) for row in sorted(stored_answers, key=lambda row: row.id)
+    ]
+    for obj in (response, *response.answers):
+        so.make_transient_to_detached(obj)
+    session.add(response)
     return response
+
+
+@functools.cache
+def _insert_returning(model: type[Response] | type[Answer]) -> sa.Insert:
+    # Built once: building the statement cost about as much as running it.
+    table = model.__table__
+    return sa.insert(table).returning(*table.c)
 
 
 def _claim_anonymous_invitation(invitation: Invitation, stamp: dt.datetime) -> None:

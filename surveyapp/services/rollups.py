@@ -10,7 +10,9 @@ everyone (``"", ""``), ``language``, ``channel`` and every key of
 Maintenance is transactional: an ``after_flush`` listener turns every ORM
 insert, update and delete of a ``Response`` into +1/−1 deltas upserted in the
 same transaction, so a re-submitted token that changes the score moves one
-count from the old score to the new one. Bulk Core writes (the demo, imports,
+count from the old score to the new one. A response inserted with a Core
+statement (a new public-link submission) is counted by ``count_inserted`` in
+its transaction. Bulk Core writes (the demo, imports,
 benchmarks) call ``rebuild`` for the surveys they touched, which recomputes
 the rows with one ``INSERT … SELECT`` per segment attribute.
 
@@ -41,6 +43,7 @@ __all__ = [
     "BUILT_IN_SEGMENTS",
     "DayCounts",
     "configured_time_zone",
+    "count_inserted",
     "daily_counts",
     "init_app",
     "local_day_sql",
@@ -175,20 +178,32 @@ def _after_flush(session: so.Session, _context: Any) -> None:
         return
     tz = time_zone(configured_time_zone())
     deltas: dict[RollupKey, list[int]] = {}
-
-    def add(rows: list[tuple[RollupKey, int | None]], sign: int) -> None:
-        for key, score in rows:
-            counts = deltas.setdefault(key, [0] * (MAX_SCORE + 2))
-            counts[0] += sign
-            if score is not None and 0 <= score <= MAX_SCORE:
-                counts[score + 1] += sign
-
     for obj, sign in changed:
         if sign >= 0:
-            add(_contribution({name: getattr(obj, name) for name in _TRACKED}, tz), 1)
+            _add(deltas, _contribution({name: getattr(obj, name) for name in _TRACKED}, tz), 1)
         if sign <= 0 and obj.id in old_values:
-            add(_contribution(old_values[obj.id], tz), -1)
+            _add(deltas, _contribution(old_values[obj.id], tz), -1)
     _apply(session.connection(), deltas)
+
+
+def count_inserted(connection: sa.Connection, values: dict[str, Any]) -> None:
+    """Count one response that a Core statement inserted (listeners see only ORM flushes).
+
+    ``values`` holds at least the columns of ``_TRACKED``, as stored.
+    """
+    deltas: dict[RollupKey, list[int]] = {}
+    _add(deltas, _contribution(values, time_zone(configured_time_zone())), 1)
+    _apply(connection, deltas)
+
+
+def _add(
+    deltas: dict[RollupKey, list[int]], rows: list[tuple[RollupKey, int | None]], sign: int
+) -> None:
+    for key, score in rows:
+        counts = deltas.setdefault(key, [0] * (MAX_SCORE + 2))
+        counts[0] += sign
+        if score is not None and 0 <= score <= MAX_SCORE:
+            counts[score + 1] += sign
 
 
 def _apply(connection: sa.Connection, deltas: dict[RollupKey, list[int]]) -> None:
