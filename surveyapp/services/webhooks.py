@@ -19,6 +19,7 @@ the delivery nor the order of deliveries reveals when someone answered.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -591,11 +592,8 @@ def _active_endpoint(endpoint_id: int) -> WebhookEndpoint:
 
 def _subscribers(events: Sequence[str], survey_id: int) -> list[tuple[int, list[str]]]:
     """(endpoint id, its wanted events among ``events``) of the active endpoints concerned."""
-    rows = db.session().execute(
-        sa.select(WebhookEndpoint.id, WebhookEndpoint.events, WebhookEndpoint.survey_id).where(
-            WebhookEndpoint.active.is_(True)
-        )
-    )
+    # On every submission: a Core statement built once, without the ORM's execution layer.
+    rows = db.session().connection().execute(_active_endpoints_query())
     found = []
     for endpoint_id, subscribed, only_survey in rows:
         if only_survey is not None and only_survey != survey_id:
@@ -604,6 +602,13 @@ def _subscribers(events: Sequence[str], survey_id: int) -> list[tuple[int, list[
         if matching:
             found.append((endpoint_id, matching))
     return found
+
+
+@functools.cache
+def _active_endpoints_query() -> sa.Select[tuple[int, list[str], int | None]]:
+    return sa.select(WebhookEndpoint.id, WebhookEndpoint.events, WebhookEndpoint.survey_id).where(
+        WebhookEndpoint.active.is_(True)
+    )
 
 
 def _enqueue(
