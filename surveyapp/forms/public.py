@@ -256,9 +256,16 @@ FIELD_TYPES: dict[str, type[AnswerField]] = {
 
 
 class ResponseForm(FlaskForm):
-    """Base of every survey's form: CSRF, the public link's submission key, then the questions."""
+    """Base of every survey's form: the public link's submission key, then the questions.
+
+    The CSRF token is the application's (``CSRFProtect`` checks every POST before any
+    view; the template renders ``csrf_token()``): a form-level token would sign a new
+    token on every POST for a page that, after a valid submission, is never shown.
+    """
 
     class Meta:
+        csrf = False
+
         def get_translations(self, form: Any) -> Any:
             """WTForms' own messages in the request's language, read from disk once per process."""
             if not current_app.config.get("WTF_I18N_ENABLED", True):

@@ -335,19 +335,23 @@ def _save(
         session.commit()
         return response
 
-    try:
-        # A public link's key is nearly always new: insert without reading and locking
-        # first. A key already used (a one-click score, a double click) breaks the unique
-        # constraint, and the second attempt finds that response and updates it.
-        return _once(lambda: attempt(insert_first=invitation is None))
-    except _Retry:
-        # Or a concurrent submit of the same invitation or key won the insert; now it
-        # is committed, this second attempt finds that response and updates it.
-        pass
-    try:
-        return _once(lambda: attempt(insert_first=False))
-    except _Retry as exc:
-        raise Conflict(_("The response changed while it was being saved: send it again.")) from exc
+    # Respondents' writes are the busiest: they queue for SQLite's lock (db.write_gate).
+    with db.write_gate():
+        try:
+            # A public link's key is nearly always new: insert without reading and locking
+            # first. A key already used (a one-click score, a double click) breaks the unique
+            # constraint, and the second attempt finds that response and updates it.
+            return _once(lambda: attempt(insert_first=invitation is None))
+        except _Retry:
+            # Or a concurrent submit of the same invitation or key won the insert; now it
+            # is committed, this second attempt finds that response and updates it.
+            pass
+        try:
+            return _once(lambda: attempt(insert_first=False))
+        except _Retry as exc:
+            raise Conflict(
+                _("The response changed while it was being saved: send it again.")
+            ) from exc
 
 
 def _once(attempt: Callable[[], Response]) -> Response:

@@ -75,10 +75,9 @@ def answer_invitation(token: str) -> ResponseReturnValue:
     if survey.anonymous and key is None:
         key = responses.new_submission_key()
         _remember_key(INVITATION_KEYS, invitation.id, key)
-    action = url_for(".answer_invitation", token=token, lang=language)
 
     if request.method == "POST":
-        return _submit(survey, language, action, invitation=invitation, submission_key=key)
+        return _submit(survey, language, invitation=invitation, submission_key=key)
 
     score_problem = None
     recorded = False
@@ -102,7 +101,6 @@ def answer_invitation(token: str) -> ResponseReturnValue:
     return _page(
         survey,
         form,
-        action=action,
         recorded=recorded,
         problem=score_problem,
         status=400 if score_problem else 200,
@@ -114,9 +112,8 @@ def answer_public(slug: str) -> ResponseReturnValue:
     """The anonymous public link of an active survey; each visitor makes a new response."""
     survey = responses.open_public_link(slug)
     language = _use_language(survey, request.args.get("lang"))
-    action = url_for(".answer_public", slug=slug, lang=language)
     if request.method == "POST":
-        return _submit(survey, language, action, invitation=None, submission_key=None)
+        return _submit(survey, language, invitation=None, submission_key=None)
 
     score_problem = None
     recorded = False
@@ -143,7 +140,6 @@ def answer_public(slug: str) -> ResponseReturnValue:
     return _page(
         survey,
         form,
-        action=action,
         recorded=recorded,
         problem=score_problem,
         with_key=True,
@@ -181,7 +177,6 @@ def preview_survey(survey_id: int) -> ResponseReturnValue:
     return _page(
         survey,
         form,
-        action=url_for(".preview_survey", survey_id=survey_id, lang=language),
         preview=True,
         checked=checked,
         status=400 if request.method == "POST" and not checked else 200,
@@ -191,7 +186,6 @@ def preview_survey(survey_id: int) -> ResponseReturnValue:
 def _submit(
     survey: Survey,
     language: str,
-    action: str,
     *,
     invitation: Invitation | None,
     submission_key: str | None,
@@ -224,14 +218,13 @@ def _submit(
             problem = str(exc)
         else:
             return redirect(url_for(".thank_you", lang=language))
-    return _page(survey, form, action=action, problem=problem, with_key=public_link, status=400)
+    return _page(survey, form, problem=problem, with_key=public_link, status=400)
 
 
 def _page(
     survey: Survey,
     form: ResponseForm,
     *,
-    action: str,
     status: int,
     recorded: bool = False,
     problem: str | None = None,
@@ -242,7 +235,10 @@ def _page(
     page = render_template(
         "public/form.html",
         form=form,
-        action=action,
+        # The page posts to itself, in the language it is shown in.
+        action=url_for(
+            str(request.endpoint), **(request.view_args or {}), lang=g.respondent_language
+        ),
         recorded=recorded,
         problem=problem,
         with_key=with_key,
