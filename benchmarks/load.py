@@ -8,9 +8,19 @@ with the baseline's inserts, request for request. The baseline is a bare Flask
 endpoint inserting one row with SQLAlchemy Core (``benchmarks/bare_app.py``), served by
 the same gunicorn (the project's ``gunicorn.conf.py``, ``-w`` from ``--workers``) on the
 same database, measured in the same run. Each server is warmed up for two seconds
-first (not counted). Afterwards the stored rows are counted: every accepted submission
-must be there. The workers' CPU time (from /proc, recycled workers included) is
-reported per request: unlike throughput it hardly depends on what else the machine runs.
+first (not counted). Afterwards, once every request has ended, the stored rows are
+counted: every accepted submission must be there (more may be, from requests that
+failed after the server processed them: lost = accepted - stored must be <= 0).
+
+The clients are one thread of this process (``benchmarks/load_client.py``): one epoll
+loop drives ``--clients`` keep-alive connections, each a closed loop (send a prebuilt
+request, read its whole answer, send the next), so the cores go to the servers and no
+latency includes a client thread waiting for the GIL. A latency runs from just before
+the request is sent to its answer's last byte. A request whose connection closes before
+it is answered counts as an error and is not resent (see load_client.py's rules).
+The workers' CPU time (from /proc, recycled workers included) is reported per request:
+unlike throughput it hardly depends on what else the machine runs. The client's CPU time
+(this process's) is reported next to it, to show how little the client takes.
 
 Rate limits are switched off (every client is 127.0.0.1). Targets: zero errors, zero lost
 responses, throughput >= 0.6x the baseline, p99 < 25 ms.
@@ -21,7 +31,6 @@ Run: ``python -m benchmarks.load [--seconds 20] [--clients 16] [--workers 2] [--
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
 import secrets
@@ -31,18 +40,27 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
 from benchmarks.bare_app import bench_rows, metadata
 from benchmarks.databases import postgres_unavailable, throwaway_postgres
+from benchmarks.load_client import (
+    Answer,
+    Request,
+    Script,
+    Tally,
+    Template,
+    build_request,
+    run_clients,
+)
 from surveyapp import ROOT, create_app, db, migrations
 from surveyapp.models import Response
 from surveyapp.services import surveys
@@ -54,22 +72,6 @@ _KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
 _SCORE_FIELD = re.compile(r'type="radio" name="(q\d+)" value="9"')
 # Every worker has booted and served before the measured run starts.
 WARM_UP_SECONDS = 2.0
-
-
-@dataclass
-class Tally:
-    """What the clients saw: one latency per accepted request, and the failures."""
-
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, seconds: float | None) -> None:
-        with self.lock:
-            if seconds is None:
-                self.errors += 1
-            else:
-                self.latencies.append(seconds)
 
 
 def _free_port() -> int:
@@ -151,106 +153,107 @@ def _gunicorn(target: str, database_url: str, options: argparse.Namespace) -> It
         server.wait(timeout=30)
 
 
-def _run_clients(clients: int, seconds: float, one_request: Callable[..., float | None]) -> Tally:
-    tally = Tally()
-    stop = time.monotonic() + seconds
-
-    def client() -> None:
-        connection: http.client.HTTPConnection | None = None
-        state: dict[str, str] = {}
-        while time.monotonic() < stop:
-            try:
-                if connection is None:
-                    connection = http.client.HTTPConnection(
-                        "127.0.0.1", one_request.port, timeout=10
-                    )  # type: ignore[attr-defined]
-                tally.add(one_request(connection, state))
-            except (OSError, http.client.HTTPException):
-                tally.add(None)
-                connection = None
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return tally
+_FORM_TYPE = "application/x-www-form-urlencoded"
 
 
-def _open_form(
-    connection: http.client.HTTPConnection, slug: str, state: dict[str, str]
-) -> dict[str, str] | None:
-    """GET the form with the client's cookie: the fields to post back, or None on failure."""
-    headers = {"Cookie": state["cookie"]} if "cookie" in state else {}
-    connection.request("GET", f"/p/{slug}", headers=headers)
-    page = connection.getresponse()
-    html = page.read().decode("utf-8")
-    for set_cookie in page.msg.get_all("Set-Cookie") or []:
-        if set_cookie.startswith("session="):
-            state["cookie"] = set_cookie.split(";", 1)[0]
-    csrf, key, score = _CSRF.search(html), _KEY.search(html), _SCORE_FIELD.search(html)
-    if page.status != 200 or not (csrf and key and score):
-        return None
-    return {"csrf_token": csrf.group(1), "submission_key": key.group(1), score.group(1): "9"}
+class _Respondent:
+    """A respondent of one public survey link: its session cookie, the form page it GETs
+    and the answers it POSTs back."""
+
+    def __init__(self, host: str, slug: str) -> None:
+        self.host = host
+        self.path = f"/p/{slug}"
+        self.cookie: str | None = None
+
+    def get_form(self) -> bytes:
+        return build_request("GET", self.path, self.host, cookie=self.cookie)
+
+    def read_form(self, page: Answer) -> dict[str, str] | None:
+        """Keep the session cookie; the fields to post back, or None if this is not the form."""
+        for set_cookie in page.header_values("set-cookie"):
+            if set_cookie.startswith("session="):
+                self.cookie = set_cookie.split(";", 1)[0]
+        html = page.body.decode("utf-8")
+        csrf, key, score = _CSRF.search(html), _KEY.search(html), _SCORE_FIELD.search(html)
+        if page.status != 200 or not (csrf and key and score):
+            return None
+        return {"csrf_token": csrf.group(1), "submission_key": key.group(1), score.group(1): "9"}
+
+    def post_form(self, fields: dict[str, str]) -> bytes:
+        body = urlencode(fields).encode("ascii")
+        return build_request(
+            "POST", self.path, self.host, body, content_type=_FORM_TYPE, cookie=self.cookie
+        )
 
 
-def _post_form(
-    connection: http.client.HTTPConnection, slug: str, state: dict[str, str], form: dict[str, str]
-) -> float | None:
-    """POST the answers; the time to the redirect, or None when it did not redirect."""
-    started = time.perf_counter()
-    connection.request(
-        "POST",
-        f"/p/{slug}",
-        body=urlencode(form),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": state["cookie"]},
-    )
-    answer = connection.getresponse()
-    answer.read()
-    elapsed = time.perf_counter() - started
-    return elapsed if answer.status == 302 else None
+def _redirected(answer: Answer) -> bool:
+    """A submission is accepted with a redirect to the thank-you page."""
+    return answer.status == 302
 
 
-def _submit_public(port: int, slug: str) -> Callable[..., float | None]:
-    """A respondent's whole visit: GET the form, POST the answers (only the POST is timed)."""
+class _Visits:
+    """GET + POST: a respondent's whole visit, GET the form (not timed), POST the answers."""
 
-    def one(connection: http.client.HTTPConnection, state: dict[str, str]) -> float | None:
-        form = _open_form(connection, slug, state)
-        return None if form is None else _post_form(connection, slug, state, form)
+    def __init__(self, host: str, slug: str) -> None:
+        self.respondent = _Respondent(host, slug)
+        self.post: bytes | None = None  # the answers to the form just read
 
-    one.port = port  # type: ignore[attr-defined]
-    return one
+    def next_request(self) -> Request:
+        # A POST is sent once, answered or not: a lost one is followed by a new visit.
+        post, self.post = self.post, None
+        if post is None:
+            return Request(self.respondent.get_form(), timed=False, accept=self._read_form)
+        return Request(post, timed=True, accept=_redirected)
 
-
-def _post_only(port: int, slug: str) -> Callable[..., float | None]:
-    """Submissions alone: each client GETs the form once (its session and CSRF token), then
-    POSTs with a new submission key each time, as many respondents would."""
-
-    def one(connection: http.client.HTTPConnection, state: dict[str, str]) -> float | None:
-        if "form" not in state:
-            form = _open_form(connection, slug, state)
-            if form is None:
-                return None
-            state["form"] = urlencode(form)
-        form = dict(parse_qsl(state["form"]))
-        form["submission_key"] = secrets.token_urlsafe(16)
-        return _post_form(connection, slug, state, form)
-
-    one.port = port  # type: ignore[attr-defined]
-    return one
+    def _read_form(self, page: Answer) -> bool:
+        fields = self.respondent.read_form(page)
+        if fields is not None:
+            self.post = self.respondent.post_form(fields)
+        return fields is not None
 
 
-def _insert_bare(port: int) -> Callable[..., float | None]:
-    def one(connection: http.client.HTTPConnection, _state: dict[str, str]) -> float | None:
-        started = time.perf_counter()
-        connection.request("POST", "/insert", body=b"")
-        answer = connection.getresponse()
-        answer.read()
-        elapsed = time.perf_counter() - started
-        return elapsed if answer.status == 204 else None
+class _PostsOnly:
+    """Submissions alone: each connection GETs the form once (its session and CSRF token),
+    then POSTs with a new submission key each time, as many respondents would."""
 
-    one.port = port  # type: ignore[attr-defined]
-    return one
+    def __init__(self, host: str, slug: str) -> None:
+        self.respondent = _Respondent(host, slug)
+        self.posts: Template | None = None
+
+    def next_request(self) -> Request:
+        if self.posts is None:
+            return Request(self.respondent.get_form(), timed=False, accept=self._read_form)
+        return Request(self.posts.fill(_submission_key()), timed=True, accept=_redirected)
+
+    def _read_form(self, page: Answer) -> bool:
+        fields = self.respondent.read_form(page)
+        if fields is None:
+            return False
+        placeholder = _submission_key()
+        fields["submission_key"] = placeholder.decode("ascii")
+        self.posts = Template.around(self.respondent.post_form(fields), placeholder)
+        return True
+
+
+def _submission_key() -> bytes:
+    """A new submission key: URL-safe, so the same in a form body, and always 22 bytes."""
+    return secrets.token_urlsafe(16).encode("ascii")
+
+
+class _BareInserts:
+    """The baseline: POST /insert, answered 204."""
+
+    def __init__(self, host: str) -> None:
+        self.request = Request(
+            build_request("POST", "/insert", host), timed=True, accept=_no_content
+        )
+
+    def next_request(self) -> Request:
+        return self.request
+
+
+def _no_content(answer: Answer) -> bool:
+    return answer.status == 204
 
 
 @dataclass(frozen=True)
@@ -260,11 +263,17 @@ class Measure:
     tally: Tally
     stored: int
     cpu_seconds: float
+    client_cpu_seconds: float
 
     @property
     def cpu_per_request(self) -> float:
         """Server CPU seconds per accepted request."""
         return self.cpu_seconds / max(len(self.tally.latencies), 1)
+
+    @property
+    def client_cpu_per_request(self) -> float:
+        """The client's CPU seconds per accepted request (its GETs included)."""
+        return self.client_cpu_seconds / max(len(self.tally.latencies), 1)
 
     def report(self, label: str, seconds: float, per: str) -> float:
         """Print one line and return the throughput (requests per second)."""
@@ -273,26 +282,30 @@ class Measure:
         p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
         p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000 if latencies else float("nan")
         lost = len(latencies) - self.stored
-        cpu = 1000 * self.cpu_per_request
+        cpu, client_cpu = 1000 * self.cpu_per_request, 1000 * self.client_cpu_per_request
         print(
             f"  {label:<26} {rate:6.0f}/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
             f"errors {self.tally.errors}  stored {self.stored}  lost {lost}  "
-            f"server CPU {cpu:.2f} ms/{per}"
+            f"server CPU {cpu:.2f} ms/{per}  client CPU {client_cpu:.3f} ms/{per}"
         )
         return rate
 
 
 def _measure(
     server: Server,
-    one_request: Callable[..., float | None],
+    new_script: Callable[[], Script],
     count: Callable[[], int],
     options: argparse.Namespace,
 ) -> Measure:
-    """Warm the workers up (not counted), then load them for ``options.seconds``."""
-    _run_clients(options.clients, WARM_UP_SECONDS, one_request)
-    rows, cpu = count(), server.cpu_seconds()
-    tally = _run_clients(options.clients, options.seconds, one_request)
-    return Measure(tally, count() - rows, server.cpu_seconds() - cpu)
+    """Warm the workers up (not counted), then load them for ``options.seconds``.
+
+    The rows are counted once every request has ended, those in flight at the deadline
+    included (they are accepted too)."""
+    run_clients(server.port, options.clients, WARM_UP_SECONDS, new_script)
+    rows, cpu, client_cpu = count(), server.cpu_seconds(), time.process_time()
+    tally = run_clients(server.port, options.clients, options.seconds, new_script)
+    client_cpu = time.process_time() - client_cpu
+    return Measure(tally, count() - rows, server.cpu_seconds() - cpu, client_cpu)
 
 
 def run(label: str, database_url: str, options: argparse.Namespace) -> None:
@@ -321,10 +334,12 @@ def run(label: str, database_url: str, options: argparse.Namespace) -> None:
     )
     responses = count(Response.__table__)
     with _gunicorn("surveyapp:create_app()", database_url, options) as server:
-        visits = _measure(server, _submit_public(server.port, slug), responses, options)
-        posts = _measure(server, _post_only(server.port, slug), responses, options)
+        host = f"127.0.0.1:{server.port}"
+        visits = _measure(server, partial(_Visits, host, slug), responses, options)
+        posts = _measure(server, partial(_PostsOnly, host, slug), responses, options)
     with _gunicorn("benchmarks.bare_app:create_app()", database_url, options) as server:
-        inserts = _measure(server, _insert_bare(server.port), count(bench_rows), options)
+        host = f"127.0.0.1:{server.port}"
+        inserts = _measure(server, partial(_BareInserts, host), count(bench_rows), options)
     visit_rate = visits.report("submit: GET + POST", options.seconds, "visit")
     post_rate = posts.report("submit: POST only", options.seconds, "POST")
     bare_rate = inserts.report("bare Flask + Core insert", options.seconds, "insert")
