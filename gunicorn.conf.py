@@ -12,19 +12,25 @@ import pkgutil
 # The proxy connects here; never expose this port to the internet directly.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", str(min(2 * multiprocessing.cpu_count() + 1, 9))))
-# Threaded workers: a connection is kept alive between requests (no TCP set-up and no
-# wait for the client's close per request), and while one request waits for the
-# database (a PostgreSQL round trip, SQLite's write lock) the others run. Each thread
-# holds one database connection from its process's pool (5 kept open): keep threads <= 5.
-# GUNICORN_THREADS=1 gives the classic sync worker.
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-worker_class = "gthread" if threads > 1 else "sync"
+# gthread workers keep a connection alive between requests (no TCP set-up and no wait
+# for the client's close per request, as a sync worker has). One thread each by default:
+# the work is CPU-bound Python, so threads of one process only take turns on its GIL, and
+# respondents' writes queue on a gate rather than on the database (db.write_gate). On two
+# cores, one thread per worker gave the most submissions per second and the lowest p99
+# on both databases (docs/benchmarks.md). Raise GUNICORN_THREADS when the database is
+# across a network and requests spend their time waiting for it; each thread holds one
+# connection of its process's pool (5 kept open): keep threads <= 5.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so a slow leak never grows without bound.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then so a slow leak never grows without bound; not too often,
+# since a new worker spends its first requests filling its caches (compiled SQL,
+# templates, surveys, translations): at 2,000, a busy worker was replaced every few
+# seconds.
+max_requests = 20000
+max_requests_jitter = 2000
 # Request line and header limits below the proxy's, so oversized requests fail early.
 limit_request_line = 8190
 limit_request_fields = 100
