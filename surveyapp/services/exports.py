@@ -34,8 +34,8 @@ from flask_babel import gettext as _
 
 from surveyapp import db
 from surveyapp.analytics.suppression import withheld_groups
-from surveyapp.models import Question, Response, Survey
-from surveyapp.services import reporting, rollups, surveys, tagging
+from surveyapp.models import AnswerTag, Question, Response, Survey
+from surveyapp.services import reporting, rollups, surveys, taxonomy
 from surveyapp.services.errors import Conflict
 
 __all__ = [
@@ -100,16 +100,20 @@ def _count(survey_id: int) -> int:
     return int(db.session().scalar(query) or 0)
 
 
-class _Tagger:
-    """Tags export texts with the workspace's taxonomy, read once per export on first use
-    (the tagger pulls in nltk, which processes that never export need not load)."""
-
-    def __init__(self) -> None:
-        self.context: tagging.Context | None = None
-
-    def __call__(self, text: str, language: str) -> list[str]:
-        self.context = self.context or tagging.context()
-        return tagging.text_tags(text, language, self.context)
+def _shown_tags(answer_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Answer id -> its stored reason tags, as the dashboards count them: manual
+    corrections included, retired and merged reasons left out, surest first."""
+    tags: dict[int, list[str]] = {}
+    if not answer_ids:
+        return tags
+    rows = db.session().execute(
+        sa.select(AnswerTag.answer_id, AnswerTag.tag)
+        .where(AnswerTag.answer_id.in_(answer_ids), taxonomy.is_shown(AnswerTag.tag))
+        .order_by(AnswerTag.answer_id, AnswerTag.confidence.desc(), AnswerTag.tag)
+    )
+    for answer_id, tag in rows:
+        tags.setdefault(answer_id, []).append(tag)
+    return tags
 
 
 def _segment_keys(survey_id: int) -> list[str]:
@@ -193,7 +197,6 @@ def _rows(
                 .order_by(Response.created_at, Response.id)
             )
         )
-    tagger = _Tagger()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         loaded = {
@@ -204,8 +207,10 @@ def _rows(
                 .options(so.selectinload(Response.answers))
             )
         }
+        texts = [a.id for response in loaded.values() for a in response.answers if a.text]
+        tags = _shown_tags(texts)
         for response_id in chunk:
-            yield _row(survey, loaded[response_id], questions, keys, plan, tagger)
+            yield _row(survey, loaded[response_id], questions, keys, plan, tags)
         session.expunge_all()
 
 
@@ -215,7 +220,7 @@ def _row(
     questions: Sequence[Question],
     keys: Sequence[str],
     plan: _AnonymousPlan | None,
-    tagger: _Tagger,
+    tags_by_answer: dict[int, list[str]],
 ) -> list[Any]:
     answers = {answer.question_id: answer for answer in response.answers}
     created = (
@@ -247,8 +252,7 @@ def _row(
             cells.append(f"{chosen}: {answer.text}" if answer.text else chosen)
         else:
             cells.append(answer.text)
-            if answer.text:
-                tags += [tag for tag in tagger(answer.text, response.language) if tag not in tags]
+            tags += [tag for tag in tags_by_answer.get(answer.id, ()) if tag not in tags]
     cells.append("; ".join(tags) or None)
     return [neutralise(cell) for cell in cells]
 

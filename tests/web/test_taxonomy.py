@@ -134,6 +134,7 @@ def test_a_retired_reason_leaves_the_results_page_and_comes_back(
 
     taxonomy.restore_tag(reason("price").id)
     assert 'data-reason="price"' in page(client, survey.id)
+    assert "price" in text(client.get(f"/surveys/{survey.id}/export.csv")).split("\n", 1)[1]
 
 
 def test_a_comment_is_corrected_from_the_results_page(
@@ -161,6 +162,9 @@ def test_a_comment_is_corrected_from_the_results_page(
     assert set(stored_tags(response.id)) == {"support", "billing"}
     history = text(client.get(f"/answers/{answer_id}/tags"))
     assert "Removed “Price”" in history and "Added “Billing”" in history
+    # The export shows the corrected tags, as the dashboards count them.
+    row = text(client.get(f"/surveys/{survey.id}/export.csv")).splitlines()[1]
+    assert set(row.rsplit(",", 1)[1].split("; ")) == {"support", "billing"}
 
     # A foreign "next" is ignored.
     saved = client.post(
