@@ -86,7 +86,7 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
 # The `app` fixture holds one app context for the whole test, so the test client's
 # requests share `g`; forgetting the per-request entries makes each request start
 # fresh, as it does in production.
-_PER_REQUEST_G_KEYS = ("respondent_language", "_flask_babel", "_login_user")
+_PER_REQUEST_G_KEYS = ("respondent_language", "_flask_babel", "_login_user", "csrf_token")
 
 
 def _forget_request_state(_exc: BaseException | None) -> None:

@@ -24,12 +24,14 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
+from flask_wtf.csrf import generate_csrf
 
 from surveyapp.forms.public import ResponseForm, build_response_form
 from surveyapp.i18n import best_language, supported_languages
 from surveyapp.models import Invitation, Survey
 from surveyapp.services import responses, surveys
 from surveyapp.services.errors import Conflict, Gone, InvalidInput, NotFound
+from surveyapp.web import page_cache
 from surveyapp.web.access import role_required
 
 bp = Blueprint("public", __name__)
@@ -120,6 +122,8 @@ def answer_public(slug: str) -> ResponseReturnValue:
     existing = None
     key = responses.new_submission_key()
     raw_score = request.args.get("score")
+    if raw_score is None and not session.get("_flashes"):
+        return _no_store(_blank_public_page(survey, language, key), 200)
     if raw_score is not None and request.method == "GET":
         try:
             score = responses.parse_score(survey, raw_score)
@@ -221,6 +225,21 @@ def _submit(
     return _page(survey, form, problem=problem, with_key=public_link, status=400)
 
 
+def _blank_public_page(survey: Survey, language: str, submission_key: str) -> str:
+    """The public link's form as every new visitor sees it (rendered once: page_cache)."""
+
+    def render(csrf_token: str, key: str) -> str:
+        form = build_response_form(survey, language, submission_key=key)
+        return _render(survey, form, with_key=True, csrf_token=csrf_token)
+
+    return page_cache.blank_form_page(
+        (survey.id, survey.updated_at, language),
+        render,
+        csrf_token=generate_csrf() if current_app.config.get("WTF_CSRF_ENABLED", True) else "",
+        submission_key=submission_key,
+    )
+
+
 def _page(
     survey: Survey,
     form: ResponseForm,
@@ -232,7 +251,31 @@ def _page(
     preview: bool = False,
     checked: bool = False,
 ) -> ResponseReturnValue:
-    page = render_template(
+    page = _render(
+        survey,
+        form,
+        recorded=recorded,
+        problem=problem,
+        with_key=with_key,
+        preview=preview,
+        checked=checked,
+    )
+    return _no_store(page, status)
+
+
+def _render(
+    survey: Survey,
+    form: ResponseForm,
+    *,
+    recorded: bool = False,
+    problem: str | None = None,
+    with_key: bool = False,
+    preview: bool = False,
+    checked: bool = False,
+    csrf_token: str | None = None,
+) -> str:
+    """The form page; ``csrf_token`` replaces the session's (page_cache's mark)."""
+    return render_template(
         "public/form.html",
         form=form,
         # The page posts to itself, in the language it is shown in.
@@ -244,11 +287,11 @@ def _page(
         with_key=with_key,
         preview=preview,
         checked=checked,
+        csrf_value=csrf_token,
         survey_id=survey.id,
         # After a one-click score the other language keeps the score (recorded again, no change).
         **_chrome(survey, keep_score=recorded),
     )
-    return _no_store(page, status)
 
 
 def _already_answered(survey: Survey) -> ResponseReturnValue:
