@@ -84,6 +84,19 @@ class _Retry(Exception):
     """A concurrent request changed what this one read: start the transaction again."""
 
 
+@dataclass(frozen=True)
+class _Submission:
+    """What a respondent sent: checked answers (question id -> answer) and where from."""
+
+    survey: Survey
+    answers: Mapping[int, AnswerValue]
+    complete: bool
+    language: str
+    invitation: Invitation | None
+    submission_key: str | None
+    channel: str | None
+
+
 def new_submission_key() -> str:
     """A fresh random submission key (128 bits) for one respondent's form."""
     return secrets.token_urlsafe(SUBMISSION_KEY_BYTES)
@@ -197,13 +210,15 @@ def record_score(
             "score",
         )
     return _save(
-        survey,
-        {main.id: AnswerValue(number=score)},
-        complete=False,
-        language=language,
-        invitation=invitation,
-        submission_key=submission_key,
-        channel=None,
+        _Submission(
+            survey,
+            {main.id: AnswerValue(number=score)},
+            complete=False,
+            language=language,
+            invitation=invitation,
+            submission_key=submission_key,
+            channel=None,
+        )
     )
 
 
@@ -227,13 +242,15 @@ def submit_response(
     _require_open(survey)
     checked = _checked_answers(survey, answers)
     return _save(
-        survey,
-        checked,
-        complete=True,
-        language=language,
-        invitation=invitation,
-        submission_key=submission_key,
-        channel=channel,
+        _Submission(
+            survey,
+            checked,
+            complete=True,
+            language=language,
+            invitation=invitation,
+            submission_key=submission_key,
+            channel=channel,
+        )
     )
 
 
@@ -309,29 +326,11 @@ def _locate(
     )
 
 
-def _save(
-    survey: Survey,
-    answers: Mapping[int, AnswerValue],
-    *,
-    complete: bool,
-    language: str,
-    invitation: Invitation | None,
-    submission_key: str | None,
-    channel: str | None,
-) -> Response:
+def _save(submission: _Submission) -> Response:
     session = db.session()
 
     def attempt(*, insert_first: bool) -> Response:
-        response = _write(
-            survey,
-            answers,
-            complete=complete,
-            language=language,
-            invitation=invitation,
-            submission_key=submission_key,
-            channel=channel,
-            insert_first=insert_first,
-        )
+        response = _write(submission, insert_first=insert_first)
         session.commit()
         return response
 
@@ -341,7 +340,7 @@ def _save(
             # A public link's key is nearly always new: insert without reading and locking
             # first. A key already used (a one-click score, a double click) breaks the unique
             # constraint, and the second attempt finds that response and updates it.
-            return _once(lambda: attempt(insert_first=invitation is None))
+            return _once(lambda: attempt(insert_first=submission.invitation is None))
         except _Retry:
             # Or a concurrent submit of the same invitation or key won the insert; now it
             # is committed, this second attempt finds that response and updates it.
@@ -366,46 +365,18 @@ def _once(attempt: Callable[[], Response]) -> Response:
         raise
 
 
-def _write(
-    survey: Survey,
-    answers: Mapping[int, AnswerValue],
-    *,
-    complete: bool,
-    language: str,
-    invitation: Invitation | None,
-    submission_key: str | None,
-    channel: str | None,
-    insert_first: bool,
-) -> Response:
+def _write(submission: _Submission, *, insert_first: bool) -> Response:
     """Create or update the response in the session and flush it, hooks included.
 
-    ``insert_first`` skips looking for an existing response: the caller retries
-    without it when the insert breaks a unique constraint.
+    ``insert_first`` (public links only) skips looking for an existing response: the
+    caller retries without it when the insert breaks a unique constraint.
     """
+    survey = submission.survey
     now = utcnow()
-    stamp = _stamp(survey, now)
-    if insert_first and invitation is None:
-        response = _insert_public(
-            survey,
-            answers,
-            complete=complete,
-            language=language,
-            submission_key=submission_key,
-            channel=channel,
-            stamp=stamp,
-        )
-        new = True
+    if insert_first and submission.invitation is None:
+        response, new = _insert_public(submission, _stamp(survey, now)), True
     else:
-        response, new = _upsert(
-            survey,
-            answers,
-            complete=complete,
-            language=language,
-            invitation=invitation,
-            submission_key=submission_key,
-            channel=channel,
-            now=now,
-        )
+        response, new = _upsert(submission, now)
     # Reason tags and sentiment are stored with the answers, so dashboards only aggregate.
     tagging.tag_response(survey, response, new=new)
     # A detractor, a low CSAT or a cancellation opens a case and its alerts in this transaction.
@@ -415,41 +386,31 @@ def _write(
     return response
 
 
-def _upsert(
-    survey: Survey,
-    answers: Mapping[int, AnswerValue],
-    *,
-    complete: bool,
-    language: str,
-    invitation: Invitation | None,
-    submission_key: str | None,
-    channel: str | None,
-    now: dt.datetime,
-) -> tuple[Response, bool]:
+def _upsert(submission: _Submission, now: dt.datetime) -> tuple[Response, bool]:
     """Find (and lock) the response this submission updates, or create it, through the ORM.
 
     Returns the flushed response and whether it is new.
     """
+    survey, answers, invitation = submission.survey, submission.answers, submission.invitation
     session = db.session()
     stamp = _stamp(survey, now)
-    response = _locate(survey, invitation, submission_key)
+    key = submission.submission_key
+    response = _locate(survey, invitation, key)
     new = response is None
     if response is None:
         if _answered_elsewhere(survey, invitation):
             raise Conflict(_("This invitation has already been answered."))
         response = Response(
             survey_id=survey.id,
-            channel=channel or ("email" if invitation is not None else "link"),
-            language=language,
+            channel=submission.channel or ("email" if invitation is not None else "link"),
+            language=submission.language,
             completed=False,
             segment={},
             created_at=stamp,
             updated_at=stamp,
             # On an invitation of a non-anonymous survey the invitation is the key.
             submission_key=(
-                submission_key
-                if is_submission_key(submission_key) and (invitation is None or survey.anonymous)
-                else None
+                key if is_submission_key(key) and (invitation is None or survey.anonymous) else None
             ),
         )
         if invitation is not None and survey.anonymous:
@@ -470,9 +431,9 @@ def _upsert(
     if wave is not None:
         # The wave is a group, never a person: anonymous answers carry it too.
         response.segment = {**response.segment, "wave": wave}
-    response.language = language
+    response.language = submission.language
     response.updated_at = stamp
-    if complete:
+    if submission.complete:
         response.completed = True
 
     existing = {answer.question_id: answer for answer in response.answers}
@@ -498,16 +459,7 @@ def _upsert(
     return response, new
 
 
-def _insert_public(
-    survey: Survey,
-    answers: Mapping[int, AnswerValue],
-    *,
-    complete: bool,
-    language: str,
-    submission_key: str | None,
-    channel: str | None,
-    stamp: dt.datetime,
-) -> Response:
+def _insert_public(submission: _Submission, stamp: dt.datetime) -> Response:
     """Insert a new public-link response and its answers with Core statements.
 
     The busiest write of the service: a unit-of-work flush cost more than the
@@ -517,6 +469,7 @@ def _insert_public(
     follow ORM flushes, are counted here. A key already used breaks the unique
     constraint, as the ORM insert would.
     """
+    survey, answers, key = submission.survey, submission.answers, submission.submission_key
     session = db.session()
     connection = session.connection()
     wave = pulses.wave_for_response(survey, None)
@@ -528,11 +481,11 @@ def _insert_public(
             "survey_id": survey.id,
             "invitation_id": None,
             "contact_id": None,
-            "submission_key": submission_key if is_submission_key(submission_key) else None,
-            "language": language,
-            "channel": channel or "link",
+            "submission_key": key if is_submission_key(key) else None,
+            "language": submission.language,
+            "channel": submission.channel or "link",
             "score": main_value.number if main_value is not None else None,
-            "completed": complete,
+            "completed": submission.complete,
             # The wave is a group, never a person: anonymous answers carry it too.
             "segment": {} if wave is None else {"wave": wave},
             "created_at": stamp,
