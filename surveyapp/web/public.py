@@ -240,27 +240,9 @@ def _blank_public_page(survey: Survey, language: str, submission_key: str) -> st
     )
 
 
-def _page(
-    survey: Survey,
-    form: ResponseForm,
-    *,
-    status: int,
-    recorded: bool = False,
-    problem: str | None = None,
-    with_key: bool = False,
-    preview: bool = False,
-    checked: bool = False,
-) -> ResponseReturnValue:
-    page = _render(
-        survey,
-        form,
-        recorded=recorded,
-        problem=problem,
-        with_key=with_key,
-        preview=preview,
-        checked=checked,
-    )
-    return _no_store(page, status)
+def _page(survey: Survey, form: ResponseForm, *, status: int, **shown: Any) -> ResponseReturnValue:
+    """The form page (``shown``: what ``_render`` takes) with ``status``, never cached."""
+    return _no_store(_render(survey, form, **shown), status)
 
 
 def _render(
