@@ -241,7 +241,7 @@ def _blank_public_page(survey: Survey, language: str, submission_key: str) -> st
 
 
 def _page(survey: Survey, form: ResponseForm, *, status: int, **shown: Any) -> ResponseReturnValue:
-    """The form page (``shown``: what ``_render`` takes) with ``status``, never cached."""
+    """The form page (``shown``: what ``_render`` takes) with ``status``, marked no-store."""
     return _no_store(_render(survey, form, **shown), status)
 
 
