@@ -1,0 +1,63 @@
+"""A new public-link response, written with Core statements, is stored whole."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+
+from surveyapp import db
+from surveyapp.models import Answer, AnswerTag, Case, Response
+from surveyapp.services import responses
+from tests import factories
+from tests.factories_webhooks import delivery_rows, gen_endpoint
+from tests.services.test_rollups import same_as_raw
+
+PUBLIC_URL = "https://93.184.216.34/hooks"
+
+
+def test_a_detractor_comment_is_stored_tagged_counted_followed_up_and_sent(app: Flask) -> None:
+    gen_endpoint(PUBLIC_URL, ("response.created", "response.updated", "alert.created"))
+    survey = factories.gen_survey("nps")
+    main = survey.main_question
+    comment = next(q for q in survey.questions if q.type == "text")
+    assert main is not None
+    key = responses.new_submission_key()
+
+    returned = responses.submit_response(
+        survey,
+        {
+            main.id: responses.AnswerValue(number=3),
+            comment.id: responses.AnswerValue(text="Way too expensive for what it does"),
+        },
+        language="en",
+        submission_key=key,
+    )
+    db.session().close()
+
+    stored = db.session().scalar(sa.select(Response).where(Response.submission_key == key))
+    assert stored is not None and stored.id == returned.id
+    assert (stored.score, stored.channel, stored.completed) == (3, "link", True)
+    answers = {a.question_id: a for a in db.session().scalars(sa.select(Answer))}
+    assert answers[main.id].value_number == 3
+    assert answers[comment.id].sentiment is not None and answers[comment.id].sentiment < 0
+    tags = db.session().scalars(
+        sa.select(AnswerTag.tag).where(AnswerTag.answer_id == answers[comment.id].id)
+    )
+    assert "price" in set(tags)
+    [case] = db.session().scalars(sa.select(Case))
+    assert (case.response_id, case.reason) == (stored.id, "detractor")
+    events = sorted(delivery.event for delivery, _message in delivery_rows())
+    assert events == ["alert.created", "response.created"]
+    [(_value, _day, n, histogram)] = same_as_raw(survey.id)
+    assert (n, histogram) == (1, {3: 1})
+
+    # The same key again (a double click) updates that response through the ORM path.
+    responses.submit_response(
+        survey, {main.id: responses.AnswerValue(number=8)}, language="en", submission_key=key
+    )
+    db.session().close()
+    assert db.session().scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+    [(_value, _day, n, histogram)] = same_as_raw(survey.id)
+    assert (n, histogram) == (1, {8: 1})
+    events = sorted(delivery.event for delivery, _message in delivery_rows())
+    assert events == ["alert.created", "response.created", "response.updated"]
