@@ -297,13 +297,17 @@ def responses_xlsx(survey_id: int) -> bytes:
 
 
 def metrics_csv(survey_id: int, query: reporting.MetricsQuery) -> str:
-    """The per-period metrics of ``query`` as CSV (the API's rows and columns).
+    """The per-period metrics of ``query`` as CSV (the API's rows and columns), of its
+    segment value only when it names one.
 
     Raises NotFound for an unknown survey.
     """
     rows = reporting.metrics_by_period(
         survey_id, query.interval, query.start, query.end, query.segment
     )
+    if query.value_filter is not None:
+        # Suppression was decided over every value: a subset of a safe table is safe.
+        rows = [row for row in rows if row["segment"] == query.value]
     columns: list[str] = []
     for row in rows:
         columns += [column for column in row if column not in columns]

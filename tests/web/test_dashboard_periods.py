@@ -140,6 +140,16 @@ def test_metrics_csv(app: Flask, client: FlaskClient, login: Callable[..., objec
     assert lines[0].startswith("period_start,segment,n,promoters")
     assert lines[1].startswith("2026-01-01,,2,1,0,1,0.0,")
 
+    factories.gen_response(
+        survey, 9, created_at=dt.datetime(2026, 1, 7, tzinfo=dt.UTC), language="fr"
+    )
+    query = "interval=month&start=2026-01-01&end=2026-01-31&segment=language"
+    every_value = client.get(f"/surveys/{survey.id}/metrics.csv?{query}").get_data(as_text=True)
+    assert [line.split(",")[1] for line in every_value.splitlines()[1:]] == ["en", "fr"]
+    one_value = client.get(f"/surveys/{survey.id}/metrics.csv?{query}&value=fr")
+    [french] = one_value.get_data(as_text=True).splitlines()[1:]
+    assert french.startswith("2026-01-01,fr,1,1,0,0,100.0,")
+
 
 def test_overview_page(app: Flask, client: FlaskClient, login: Callable[..., object]) -> None:
     login("viewer")
