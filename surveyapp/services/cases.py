@@ -154,17 +154,18 @@ def case_reason(survey: Survey, response: Response) -> str | None:
     return None
 
 
-def open_case_for(survey: Survey, response: Response) -> Case | None:
+def open_case_for(survey: Survey, response: Response, *, new: bool = False) -> Case | None:
     """Open a case (and its alerts) for a qualifying, flushed response; no commit.
 
-    Idempotent: a response that already has a case keeps it. Returns the new
+    Idempotent: a response that already has a case keeps it. ``new`` says the response
+    was inserted in this transaction, so it has no case to look for. Returns the new
     case, or None when nothing was opened.
     """
     reason = case_reason(survey, response)
     if reason is None:
         return None
     session = db.session()
-    if session.scalar(sa.select(Case.id).where(Case.response_id == response.id)) is not None:
+    if not new and session.scalar(sa.select(Case.id).where(Case.response_id == response.id)):
         return None
     case = Case(
         response_id=response.id,

@@ -380,7 +380,7 @@ def _write(submission: _Submission, *, insert_first: bool) -> Response:
     # Reason tags and sentiment are stored with the answers, so dashboards only aggregate.
     tagging.tag_response(survey, response, new=new)
     # A detractor, a low CSAT or a cancellation opens a case and its alerts in this transaction.
-    case = cases.open_case_for(survey, response)
+    case = cases.open_case_for(survey, response, new=new)
     # Webhooks are queued in this transaction too: none for a change that is rolled back.
     webhooks.response_saved(survey, response, created=new, case=case)
     return response
