@@ -6,7 +6,8 @@ a temporary SQLite file or a throwaway PostgreSQL database: each round GETs
 gunicorn or the network, so the CPU time per request and the SQL statements per
 request can be read without the noise of a shared machine.
 
-Run: ``python -m benchmarks.submit_profile [--rounds 200] [--batches 5] [--postgres] [--profile]``.
+Run: ``python -m benchmarks.submit_profile [--rounds 200] [--batches 5] [--postgres] [--profile]
+[--comment]``; ``--comment`` posts a detractor's score with a comment (tags, sentiment, a case).
 ``--profile`` prints the cProfile functions with the most cumulative time.
 """
 
@@ -38,6 +39,9 @@ __all__ = ["main"]
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
 _SCORE_FIELD = re.compile(r'type="radio" name="(q\d+)" value="9"')
+_COMMENT_FIELD = re.compile(r'<textarea[^>]*name="(q\d+)"')
+# A detractor's comment: sentiment and reason tags, a follow-up case and its alerts.
+DETRACTOR_COMMENT = "Way too expensive for what it does, and support never answers my emails"
 
 
 class StatementLog:
@@ -62,17 +66,18 @@ class StatementLog:
         self.texts.setdefault(self.phase, Counter())[statement] += 1
 
 
-def _round(client: FlaskClient, slug: str, log: StatementLog) -> None:
+def _round(client: FlaskClient, slug: str, log: StatementLog, *, comment: bool) -> None:
     log.enter("GET")
     page = client.get(f"/p/{slug}").get_data(as_text=True)
     csrf, key, score = _CSRF.search(page), _KEY.search(page), _SCORE_FIELD.search(page)
-    if not (csrf and key and score):
-        raise RuntimeError("the form has no CSRF token, key or score field")
+    text = _COMMENT_FIELD.search(page)
+    if not (csrf and key and score and text):
+        raise RuntimeError("the form has no CSRF token, key, score or comment field")
+    data = {"csrf_token": csrf.group(1), "submission_key": key.group(1), score.group(1): "9"}
+    if comment:
+        data |= {score.group(1): "3", text.group(1): DETRACTOR_COMMENT}
     log.enter("POST")
-    answer = client.post(
-        f"/p/{slug}",
-        data={"csrf_token": csrf.group(1), "submission_key": key.group(1), score.group(1): "9"},
-    )
+    answer = client.post(f"/p/{slug}", data=data)
     if answer.status_code != 302:
         raise RuntimeError(f"POST answered {answer.status_code}")
     log.enter("other")
@@ -108,7 +113,7 @@ def run(url: str, options: argparse.Namespace) -> None:
     sa.event.listen(db_engine := app.extensions["surveyapp.engine"], "before_cursor_execute", log)
     client = app.test_client()
     for _warm_up in range(20):
-        _round(client, slug, log)
+        _round(client, slug, log, comment=options.comment)
     log.counts.clear()
     log.texts.clear()
     log.cpu.clear()
@@ -120,7 +125,7 @@ def run(url: str, options: argparse.Namespace) -> None:
     for _batch in range(options.batches):
         started = time.process_time()
         for _number in range(options.rounds):
-            _round(client, slug, log)
+            _round(client, slug, log, comment=options.comment)
         batches.append((time.process_time() - started) / options.rounds)
     if profiler is not None:
         profiler.disable()
@@ -152,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=200, help="rounds per batch")
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument(
+        "--comment", action="store_true", help="a detractor's score with a comment (default: a 9)"
+    )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=60)
     options = parser.parse_args(argv)
