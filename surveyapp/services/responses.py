@@ -374,11 +374,12 @@ def _write(submission: _Submission, *, insert_first: bool) -> Response:
     survey = submission.survey
     now = utcnow()
     if insert_first and submission.invitation is None:
+        # Tagged as it is inserted.
         response, new = _insert_public(submission, _stamp(survey, now)), True
     else:
         response, new = _upsert(submission, now)
-    # Reason tags and sentiment are stored with the answers, so dashboards only aggregate.
-    tagging.tag_response(survey, response, new=new)
+        # Reason tags and sentiment are stored with the answers, so dashboards only aggregate.
+        tagging.tag_response(survey, response, new=new)
     # A detractor, a low CSAT or a cancellation opens a case and its alerts in this transaction.
     case = cases.open_case_for(survey, response, new=new)
     # Webhooks are queued in this transaction too: none for a change that is rolled back.
@@ -460,13 +461,14 @@ def _upsert(submission: _Submission, now: dt.datetime) -> tuple[Response, bool]:
 
 
 def _insert_public(submission: _Submission, stamp: dt.datetime) -> Response:
-    """Insert a new public-link response and its answers with Core statements.
+    """Insert a new public-link response, its answers and their tags with Core statements.
 
     The busiest write of the service: a unit-of-work flush cost more than the
-    statements themselves. The stored rows (``RETURNING``) become persistent
+    statements themselves. Texts are read first, so each answer is inserted with
+    its sentiment and tags. The stored rows (``RETURNING``) become persistent
     objects in the session without another query, so the hooks that follow
-    (tags, cases, webhooks) see an ordinary response; the rollups, which only
-    follow ORM flushes, are counted here. A key already used breaks the unique
+    (cases, webhooks) see an ordinary response; the rollups, which only follow
+    ORM flushes, are counted here. A key already used breaks the unique
     constraint, as the ORM insert would.
     """
     survey, answers, key = submission.survey, submission.answers, submission.submission_key
@@ -475,6 +477,14 @@ def _insert_public(submission: _Submission, stamp: dt.datetime) -> Response:
     wave = pulses.wave_for_response(survey, None)
     main = survey.main_question
     main_value = answers.get(main.id) if main is not None and main.scale is not None else None
+    score = main_value.number if main_value is not None else None
+    texts = tagging.read_new_texts(
+        survey,
+        {question_id: value.text for question_id, value in answers.items() if value.text},
+        {question_id: list(value.choices) or None for question_id, value in answers.items()},
+        language=submission.language,
+        score=score,
+    )
     stored = connection.execute(
         _insert_returning(Response),
         {
@@ -484,7 +494,7 @@ def _insert_public(submission: _Submission, stamp: dt.datetime) -> Response:
             "submission_key": key if is_submission_key(key) else None,
             "language": submission.language,
             "channel": submission.channel or "link",
-            "score": main_value.number if main_value is not None else None,
+            "score": score,
             "completed": submission.complete,
             # The wave is a group, never a person: anonymous answers carry it too.
             "segment": {} if wave is None else {"wave": wave},
@@ -499,12 +509,19 @@ def _insert_public(submission: _Submission, stamp: dt.datetime) -> Response:
             "value_number": value.number,
             "choices": list(value.choices) or None,
             "text": value.text,
-            "sentiment": None,
+            "sentiment": texts[question_id].sentiment if question_id in texts else None,
         }
         for question_id, value in answers.items()
         if not value.is_empty
     ]
     stored_answers = connection.execute(_insert_returning(Answer), rows).all() if rows else []
+    # An anonymous answer's time is known to the day only (PRODUCT.md § Anonymity).
+    tags_stamp = stamp if survey.anonymous else utcnow()
+    tagging.insert_tags(
+        connection,
+        {row.id: texts[row.question_id].tags for row in stored_answers if row.question_id in texts},
+        tags_stamp,
+    )
     rollups.count_inserted(connection, stored._asdict())
     response = Response(**stored._asdict())
     response.answers = [

@@ -24,9 +24,10 @@ should not load.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -55,10 +56,13 @@ __all__ = [
     "MANUAL",
     "TAGGED_LANGUAGES",
     "Context",
+    "NewText",
     "PlannedTag",
     "considered_condition",
     "context",
+    "insert_tags",
     "is_considered",
+    "read_new_texts",
     "removed_tags",
     "retag_answers",
     "tag_response",
@@ -291,6 +295,59 @@ def _apply(
             )
             changed = True
     return changed
+
+
+@dataclass(frozen=True)
+class NewText:
+    """What a text answer about to be inserted is stored with: its sentiment and its tags."""
+
+    sentiment: float
+    tags: list[PlannedTag]
+
+
+def read_new_texts(
+    survey: Survey,
+    texts: Mapping[int, str],
+    choices: Mapping[int, list[Any] | None],
+    *,
+    language: str,
+    score: int | None,
+) -> dict[int, NewText]:
+    """Question id -> sentiment and tags of each non-blank text of a response not yet
+    written, as ``tag_response`` would store them for a new one (it has no manual tags
+    or corrections yet), so the rows can be inserted with them."""
+    texts = {question_id: text for question_id, text in texts.items() if text.strip()}
+    if not texts:
+        return {}
+    ctx = context()
+    considered = is_considered(survey, score)
+    chosen = _chosen_reason(survey, dict(choices))
+    read = {}
+    for question_id, text in texts.items():
+        reading = _read(text, language, chosen, ctx)
+        tags = _planned(reading, chosen, ctx) if considered else []
+        read[question_id] = NewText(reading.sentiment, tags)
+    return read
+
+
+def insert_tags(
+    connection: sa.Connection, tags: Mapping[int, list[PlannedTag]], now: dt.datetime
+) -> None:
+    """Insert the machine tags of new answers (answer id -> tags) with one statement."""
+    rows = [
+        {
+            "answer_id": answer_id,
+            "tag": tag.tag,
+            "confidence": tag.confidence,
+            "words": tag.words,
+            "source": tag.source,
+            "created_at": now,
+        }
+        for answer_id, planned in tags.items()
+        for tag in planned
+    ]
+    if rows:
+        connection.execute(sa.insert(AnswerTag), rows)
 
 
 def tag_response(survey: Survey, response: Response, *, new: bool = False) -> None:

@@ -61,3 +61,43 @@ def test_a_detractor_comment_is_stored_tagged_counted_followed_up_and_sent(app: 
     assert (n, histogram) == (1, {8: 1})
     events = sorted(delivery.event for delivery, _message in delivery_rows())
     assert events == ["alert.created", "response.created", "response.updated"]
+
+
+def test_a_promoter_comment_gets_its_sentiment_but_no_reasons(app: Flask) -> None:
+    survey = factories.gen_survey("nps")
+    main = survey.main_question
+    comment = next(q for q in survey.questions if q.type == "text")
+    assert main is not None
+    responses.submit_response(
+        survey,
+        {
+            main.id: responses.AnswerValue(number=10),
+            comment.id: responses.AnswerValue(text="Great value, support is wonderful"),
+        },
+        language="en",
+        submission_key=responses.new_submission_key(),
+    )
+    db.session().close()
+    text = db.session().scalar(sa.select(Answer).where(Answer.question_id == comment.id))
+    assert text is not None and text.sentiment is not None and text.sentiment > 0
+    assert db.session().scalar(sa.select(sa.func.count()).select_from(AnswerTag)) == 0
+
+
+def test_an_anonymous_comment_s_tags_are_dated_to_the_day(app: Flask) -> None:
+    survey = factories.gen_survey("enps", anonymous=True)
+    main = survey.main_question
+    comment = next(q for q in survey.questions if q.type == "text")
+    assert main is not None
+    responses.submit_response(
+        survey,
+        {
+            main.id: responses.AnswerValue(number=2),
+            comment.id: responses.AnswerValue(text="Way too expensive, and support never answers"),
+        },
+        language="en",
+        submission_key=responses.new_submission_key(),
+    )
+    db.session().close()
+    stamps = list(db.session().scalars(sa.select(AnswerTag.created_at)))
+    assert stamps, "the comment was not tagged"
+    assert all((s.hour, s.minute, s.second, s.microsecond) == (0, 0, 0, 0) for s in stamps)
