@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from surveyapp import db
-from surveyapp.models import Answer, AnswerTag, Case, Response
+from surveyapp.models import Answer, AnswerTag, Case, Question, Response, Survey
 from surveyapp.services import responses
 from tests import factories
 from tests.factories_webhooks import delivery_rows, gen_endpoint
@@ -15,24 +15,35 @@ from tests.services.test_rollups import same_as_raw
 PUBLIC_URL = "https://93.184.216.34/hooks"
 
 
+def submit_comment(survey: Survey, score: int, text: str, key: str | None = None) -> Response:
+    """Send a score and a comment through a public link, as a new respondent."""
+    main = survey.main_question
+    assert main is not None
+    response = responses.submit_response(
+        survey,
+        {
+            main.id: responses.AnswerValue(number=score),
+            comment_question(survey).id: responses.AnswerValue(text=text),
+        },
+        language="en",
+        submission_key=key or responses.new_submission_key(),
+    )
+    db.session().close()
+    return response
+
+
+def comment_question(survey: Survey) -> Question:
+    return next(q for q in survey.questions if q.type == "text")
+
+
 def test_a_detractor_comment_is_stored_tagged_counted_followed_up_and_sent(app: Flask) -> None:
     gen_endpoint(PUBLIC_URL, ("response.created", "response.updated", "alert.created"))
     survey = factories.gen_survey("nps")
-    main = survey.main_question
-    comment = next(q for q in survey.questions if q.type == "text")
+    main, comment = survey.main_question, comment_question(survey)
     assert main is not None
     key = responses.new_submission_key()
 
-    returned = responses.submit_response(
-        survey,
-        {
-            main.id: responses.AnswerValue(number=3),
-            comment.id: responses.AnswerValue(text="Way too expensive for what it does"),
-        },
-        language="en",
-        submission_key=key,
-    )
-    db.session().close()
+    returned = submit_comment(survey, 3, "Way too expensive for what it does", key)
 
     stored = db.session().scalar(sa.select(Response).where(Response.submission_key == key))
     assert stored is not None and stored.id == returned.id
@@ -65,39 +76,17 @@ def test_a_detractor_comment_is_stored_tagged_counted_followed_up_and_sent(app: 
 
 def test_a_promoter_comment_gets_its_sentiment_but_no_reasons(app: Flask) -> None:
     survey = factories.gen_survey("nps")
-    main = survey.main_question
-    comment = next(q for q in survey.questions if q.type == "text")
-    assert main is not None
-    responses.submit_response(
-        survey,
-        {
-            main.id: responses.AnswerValue(number=10),
-            comment.id: responses.AnswerValue(text="Great value, support is wonderful"),
-        },
-        language="en",
-        submission_key=responses.new_submission_key(),
+    submit_comment(survey, 10, "Great value, support is wonderful")
+    text = db.session().scalar(
+        sa.select(Answer).where(Answer.question_id == comment_question(survey).id)
     )
-    db.session().close()
-    text = db.session().scalar(sa.select(Answer).where(Answer.question_id == comment.id))
     assert text is not None and text.sentiment is not None and text.sentiment > 0
     assert db.session().scalar(sa.select(sa.func.count()).select_from(AnswerTag)) == 0
 
 
 def test_an_anonymous_comment_s_tags_are_dated_to_the_day(app: Flask) -> None:
     survey = factories.gen_survey("enps", anonymous=True)
-    main = survey.main_question
-    comment = next(q for q in survey.questions if q.type == "text")
-    assert main is not None
-    responses.submit_response(
-        survey,
-        {
-            main.id: responses.AnswerValue(number=2),
-            comment.id: responses.AnswerValue(text="Way too expensive, and support never answers"),
-        },
-        language="en",
-        submission_key=responses.new_submission_key(),
-    )
-    db.session().close()
+    submit_comment(survey, 2, "Way too expensive, and support never answers")
     stamps = list(db.session().scalars(sa.select(AnswerTag.created_at)))
     assert stamps, "the comment was not tagged"
     assert all((s.hour, s.minute, s.second, s.microsecond) == (0, 0, 0, 0) for s in stamps)
