@@ -25,14 +25,14 @@ unlike throughput it hardly depends on what else the machine runs. The client's 
 Rate limits are switched off (every client is 127.0.0.1). Targets: zero errors, zero lost
 responses, throughput >= 0.6x the baseline, p99 < 25 ms.
 Run: ``python -m benchmarks.load [--seconds 20] [--clients 16] [--workers 2] [--skip-postgres]
-[--gunicorn "--threads 4"]``.
+[--gunicorn "--threads 4"] [--comment]``; ``--comment`` posts a detractor's score with a comment
+(sentiment, reason tags, a follow-up case) instead of a 9.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import secrets
 import shlex
 import socket
@@ -50,6 +50,7 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
+from benchmarks import respondent_form
 from benchmarks.bare_app import bench_rows, metadata
 from benchmarks.databases import postgres_unavailable, throwaway_postgres
 from benchmarks.load_client import (
@@ -67,9 +68,6 @@ from surveyapp.services import surveys
 
 __all__ = ["main"]
 
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-_KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
-_SCORE_FIELD = re.compile(r'type="radio" name="(q\d+)" value="9"')
 # Every worker has booted and served before the measured run starts.
 WARM_UP_SECONDS = 2.0
 
@@ -160,9 +158,10 @@ class _Respondent:
     """A respondent of one public survey link: its session cookie, the form page it GETs
     and the answers it POSTs back."""
 
-    def __init__(self, host: str, slug: str) -> None:
+    def __init__(self, host: str, slug: str, comment: bool) -> None:
         self.host = host
         self.path = f"/p/{slug}"
+        self.comment = comment
         self.cookie: str | None = None
 
     def get_form(self) -> bytes:
@@ -173,11 +172,9 @@ class _Respondent:
         for set_cookie in page.header_values("set-cookie"):
             if set_cookie.startswith("session="):
                 self.cookie = set_cookie.split(";", 1)[0]
-        html = page.body.decode("utf-8")
-        csrf, key, score = _CSRF.search(html), _KEY.search(html), _SCORE_FIELD.search(html)
-        if page.status != 200 or not (csrf and key and score):
+        if page.status != 200:
             return None
-        return {"csrf_token": csrf.group(1), "submission_key": key.group(1), score.group(1): "9"}
+        return respondent_form.answers(page.body.decode("utf-8"), comment=self.comment)
 
     def post_form(self, fields: dict[str, str]) -> bytes:
         body = urlencode(fields).encode("ascii")
@@ -194,8 +191,8 @@ def _redirected(answer: Answer) -> bool:
 class _Visits:
     """GET + POST: a respondent's whole visit, GET the form (not timed), POST the answers."""
 
-    def __init__(self, host: str, slug: str) -> None:
-        self.respondent = _Respondent(host, slug)
+    def __init__(self, host: str, slug: str, comment: bool = False) -> None:
+        self.respondent = _Respondent(host, slug, comment)
         self.post: bytes | None = None  # the answers to the form just read
 
     def next_request(self) -> Request:
@@ -216,8 +213,8 @@ class _PostsOnly:
     """Submissions alone: each connection GETs the form once (its session and CSRF token),
     then POSTs with a new submission key each time, as many respondents would."""
 
-    def __init__(self, host: str, slug: str) -> None:
-        self.respondent = _Respondent(host, slug)
+    def __init__(self, host: str, slug: str, comment: bool = False) -> None:
+        self.respondent = _Respondent(host, slug, comment)
         self.posts: Template | None = None
 
     def next_request(self) -> Request:
@@ -335,8 +332,10 @@ def run(label: str, database_url: str, options: argparse.Namespace) -> None:
     responses = count(Response.__table__)
     with _gunicorn("surveyapp:create_app()", database_url, options) as server:
         host = f"127.0.0.1:{server.port}"
-        visits = _measure(server, partial(_Visits, host, slug), responses, options)
-        posts = _measure(server, partial(_PostsOnly, host, slug), responses, options)
+        visits = _measure(server, partial(_Visits, host, slug, options.comment), responses, options)
+        posts = _measure(
+            server, partial(_PostsOnly, host, slug, options.comment), responses, options
+        )
     with _gunicorn("benchmarks.bare_app:create_app()", database_url, options) as server:
         host = f"127.0.0.1:{server.port}"
         inserts = _measure(server, partial(_BareInserts, host), count(bench_rows), options)
@@ -365,6 +364,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--comment",
+        action="store_true",
+        help="post a detractor's score with a comment (tags, sentiment, a case) instead of a 9",
+    )
     parser.add_argument(
         "--gunicorn", default="", help="more gunicorn options, e.g. '--threads 4' (both servers)"
     )

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
-import re
 import statistics
 import sys
 import tempfile
@@ -30,18 +29,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from benchmarks import respondent_form
 from benchmarks.databases import throwaway_postgres
 from surveyapp import create_app, db, migrations
 from surveyapp.services import surveys
 
 __all__ = ["main"]
-
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-_KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
-_SCORE_FIELD = re.compile(r'type="radio" name="(q\d+)" value="9"')
-_COMMENT_FIELD = re.compile(r'<textarea[^>]*name="(q\d+)"')
-# A detractor's comment: sentiment and reason tags, a follow-up case and its alerts.
-DETRACTOR_COMMENT = "Way too expensive for what it does, and support never answers my emails"
 
 
 class StatementLog:
@@ -69,13 +62,9 @@ class StatementLog:
 def _round(client: FlaskClient, slug: str, log: StatementLog, *, comment: bool) -> None:
     log.enter("GET")
     page = client.get(f"/p/{slug}").get_data(as_text=True)
-    csrf, key, score = _CSRF.search(page), _KEY.search(page), _SCORE_FIELD.search(page)
-    text = _COMMENT_FIELD.search(page)
-    if not (csrf and key and score and text):
-        raise RuntimeError("the form has no CSRF token, key, score or comment field")
-    data = {"csrf_token": csrf.group(1), "submission_key": key.group(1), score.group(1): "9"}
-    if comment:
-        data |= {score.group(1): "3", text.group(1): DETRACTOR_COMMENT}
+    data = respondent_form.answers(page, comment=comment)
+    if data is None:
+        raise RuntimeError("the page is not the form, or it has no comment box")
     log.enter("POST")
     answer = client.post(f"/p/{slug}", data=data)
     if answer.status_code != 302:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from benchmarks import load
+from benchmarks import load, respondent_form
 from benchmarks.load_client import (
     Answer,
     ProtocolError,
@@ -304,3 +304,25 @@ def test_benchmark_posts_only_get_the_form_once_then_post_new_keys() -> None:
     keys = submission_keys(server)
     assert len(tally.latencies) == len(keys) == len(set(keys))
     assert {len(key) for key in keys} == {22}
+
+
+def test_the_respondent_form_is_answered_with_a_score_or_a_detractor_comment() -> None:
+    page = (
+        '<input id="csrf_token" name="csrf_token" type="hidden" value="tok.en">'
+        '<input id="submission_key" name="submission_key" type="hidden" value="k1">'
+        '<input type="radio" name="q3" value="9"><textarea id="q4" name="q4"></textarea>'
+    )
+    assert respondent_form.answers(page) == {
+        "csrf_token": "tok.en",
+        "submission_key": "k1",
+        "q3": "9",
+    }
+    assert respondent_form.answers(page, comment=True) == {
+        "csrf_token": "tok.en",
+        "submission_key": "k1",
+        "q3": "3",
+        "q4": respondent_form.DETRACTOR_COMMENT,
+    }
+    no_comment_box = page.split("<textarea")[0]
+    assert respondent_form.answers(no_comment_box, comment=True) is None
+    assert respondent_form.answers("<p>Not found</p>") is None
