@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from surveyapp import db
 from surveyapp.models import Answer, AttributeDefinition, Contact, Response, Survey, User
 from surveyapp.services import org_chart, survey_access
+from surveyapp.services.contact_csv import ImportReport
 
 YESTERDAY = dt.timedelta(days=1)
 
@@ -18,7 +19,7 @@ def hr(user: object) -> User:
     return survey_access.set_hr(user.id, True)
 
 
-def gen_org_chart(csv_text: str) -> org_chart.OrgImportReport:
+def gen_org_chart(csv_text: str) -> ImportReport:
     """Import an org chart written as CSV text."""
     return org_chart.import_org_chart_csv(csv_text.encode())
 

@@ -41,6 +41,7 @@ __all__ = [
     "ContactRow",
     "CsvError",
     "CustomerFields",
+    "ImportReport",
     "ParsedCsv",
     "RowError",
     "clean_customer",
@@ -147,6 +148,15 @@ class RowError:
     row: int
     email: str
     message: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What a CSV import did: rows created, rows updated, and every refused row."""
+
+    created: int
+    updated: int
+    errors: list[RowError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from surveyapp.services.contact_csv import (
     RESERVED_COLUMNS,
     ContactRow,
     CsvError,
+    ImportReport,
     RowError,
     clean_customer,
     clean_email,
@@ -81,15 +82,6 @@ MAX_NUMBER = Decimal(10) ** 15
 _NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f']")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z]*)?")
 _DAY_FIRST_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?: [0-9:]*)?")
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import did: contacts created, contacts updated, and every refused row."""
-
-    created: int
-    updated: int
-    errors: list[RowError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -33,6 +33,7 @@ from surveyapp.models import Contact, Team, TeamManager
 from surveyapp.services import audit
 from surveyapp.services.contact_csv import (
     CsvError,
+    ImportReport,
     RowError,
     clean_email,
     decode,
@@ -43,7 +44,6 @@ from surveyapp.services.errors import Conflict
 
 __all__ = [
     "MAX_TEAM_NAME_LENGTH",
-    "OrgImportReport",
     "TeamRow",
     "import_org_chart_csv",
     "list_teams",
@@ -89,15 +89,6 @@ class _TeamLine:
 
 
 @dataclass(frozen=True)
-class OrgImportReport:
-    """What an import did: teams created and updated, and one RowError per refused row."""
-
-    created: int
-    updated: int
-    errors: list[RowError] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class TeamRow:
     """One team as the org chart page lists it."""
 
@@ -108,7 +99,7 @@ class TeamRow:
     employees: int
 
 
-def import_org_chart_csv(data: bytes) -> OrgImportReport:
+def import_org_chart_csv(data: bytes) -> ImportReport:
     """Create or update teams from a CSV file; each bad row is reported, the others kept.
 
     Raises CsvError (an InvalidInput) and imports nothing when the file has no
@@ -155,7 +146,7 @@ def import_org_chart_csv(data: bytes) -> OrgImportReport:
     lines, refused = _check_parents(lines)
     errors += refused
     created, updated = _apply(lines)
-    return OrgImportReport(created, updated, sorted(errors, key=lambda error: error.row))
+    return ImportReport(created, updated, sorted(errors, key=lambda error: error.row))
 
 
 def _line(number: int, cells: list[str], columns: list[str]) -> _TeamLine | RowError:

@@ -204,20 +204,29 @@ class VerbatimList:
         return max(1, math.ceil(self.total / self.per_page))
 
 
+class _Shares:
+    """A group of comments considered (``n``), responses per reason (``counts``), and
+    whether the anonymity gate withheld it (``suppressed``)."""
+
+    n: int
+    counts: dict[str, int]
+    suppressed: bool
+
+    def share(self, tag: str) -> float | None:
+        """The share of the group's comments carrying ``tag``, or None (none or withheld)."""
+        if self.suppressed or self.n == 0:
+            return None
+        return self.counts.get(tag, 0) / self.n
+
+
 @dataclass(frozen=True)
-class TrendPeriod:
+class TrendPeriod(_Shares):
     """One period: comments considered, and responses per reason; no number when suppressed."""
 
     period_start: dt.date
     n: int
     counts: dict[str, int] = field(default_factory=dict)
     suppressed: bool = False
-
-    def share(self, tag: str) -> float | None:
-        """The share of the period's comments carrying ``tag``, or None (none or withheld)."""
-        if self.suppressed or self.n == 0:
-            return None
-        return self.counts.get(tag, 0) / self.n
 
 
 @dataclass(frozen=True)
@@ -230,19 +239,13 @@ class ReasonTrend:
 
 
 @dataclass(frozen=True)
-class SegmentShares:
+class SegmentShares(_Shares):
     """One value of the segment attribute: comments considered and responses per reason."""
 
     value: str
     n: int
     counts: dict[str, int] = field(default_factory=dict)
     suppressed: bool = False
-
-    def share(self, tag: str) -> float | None:
-        """The share of this value's comments carrying ``tag``, or None when withheld."""
-        if self.suppressed or self.n == 0:
-            return None
-        return self.counts.get(tag, 0) / self.n
 
 
 @dataclass(frozen=True)
