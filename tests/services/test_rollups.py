@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from surveyapp.models import DailyRollup, Invitation, Response, Survey
 from surveyapp.services import rollups
 from surveyapp.services.responses import AnswerValue, submit_response
 from tests import factories
+from tests.concurrency import race
 from tests.conftest import make_test_app
 
 FIRST = dt.date(2020, 1, 1)
@@ -139,37 +140,18 @@ def test_racing_resubmissions_of_one_response_keep_rollups_exact(database_url: s
         )
         survey_id, invitation_id, question_id = survey.id, invitation.id, main.id
         db.session().close()
-    setup.extensions["surveyapp.engine"].dispose()
 
-    apps = [make_test_app(database_url) for _ in range(4)]
-    barrier = threading.Barrier(len(apps))
-    errors: list[BaseException] = []
+    def resubmit(ready: Callable[[], None]) -> None:
+        survey = db.session().get(Survey, survey_id)
+        invitation = db.session().get(Invitation, invitation_id)
+        ready()
+        submit_response(
+            survey, {question_id: AnswerValue(number=9)}, language="en", invitation=invitation
+        )
 
-    def resubmit(application: Flask) -> None:
-        try:
-            with application.app_context():
-                survey = db.session().get(Survey, survey_id)
-                invitation = db.session().get(Invitation, invitation_id)
-                barrier.wait()
-                submit_response(
-                    survey,
-                    {question_id: AnswerValue(number=9)},
-                    language="en",
-                    invitation=invitation,
-                )
-                db.session().close()
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=resubmit, args=(a,)) for a in apps]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
-    with apps[0].app_context():
+    race(database_url, 4, resubmit)
+    with setup.app_context():
         rows = same_as_raw(survey_id)
         assert [(n, histogram) for _v, _d, n, histogram in rows] == [(1, {9: 1})]
         db.session().close()
-    for application in apps:
-        application.extensions["surveyapp.engine"].dispose()
+    setup.extensions["surveyapp.engine"].dispose()

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,6 +22,7 @@ from surveyapp.models import Survey
 from surveyapp.services import responses, rollups, surveys
 from surveyapp.services.responses import AnswerValue, new_submission_key, submit_response
 from tests import factories
+from tests.concurrency import race
 from tests.conftest import make_test_app
 from tests.factories_public import stored_responses
 from tests.web.test_public import main_and_text, page, submission_key
@@ -167,39 +167,21 @@ def test_racing_resubmissions_of_one_public_key_keep_one_response_and_exact_roll
         slug, survey_id, main_id = survey.public_slug, survey.id, survey.questions[0].id
         submit_response(survey, {main_id: AnswerValue(number=4)}, language="en", submission_key=key)
         db.session().close()
-    setup.extensions["surveyapp.engine"].dispose()
 
-    apps = [make_test_app(database_url) for _ in range(4)]
-    barrier = threading.Barrier(len(apps))
-    errors: list[BaseException] = []
+    def resubmit(ready: Callable[[], None]) -> None:
+        survey = responses.open_public_link(slug)
+        ready()
+        submit_response(survey, {main_id: AnswerValue(number=9)}, language="en", submission_key=key)
 
-    def resubmit(application: Flask) -> None:
-        try:
-            with application.app_context():
-                survey = responses.open_public_link(slug)
-                barrier.wait()
-                submit_response(
-                    survey, {main_id: AnswerValue(number=9)}, language="en", submission_key=key
-                )
-                db.session().close()
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=resubmit, args=(a,)) for a in apps]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
-    with apps[0].app_context():
+    race(database_url, 4, resubmit)
+    with setup.app_context():
         [stored] = stored_responses(survey_id)
         assert stored.score == 9 and stored.submission_key == key
         days = rollups.daily_counts([survey_id], FIRST, END)[survey_id]
         raw = rollups.raw_daily_counts([survey_id], FIRST, END)[survey_id]
         assert days == raw and [(n, histogram) for _v, _d, n, histogram in days] == [(1, {9: 1})]
         db.session().close()
-    for application in apps:
-        application.extensions["surveyapp.engine"].dispose()
+    setup.extensions["surveyapp.engine"].dispose()
 
 
 def test_the_statement_log_sees_inserts(app: Flask) -> None:
