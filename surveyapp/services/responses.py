@@ -373,7 +373,7 @@ def _write(submission: _Submission, *, insert_first: bool) -> Response:
     """
     survey = submission.survey
     now = utcnow()
-    if insert_first and submission.invitation is None:
+    if insert_first:
         # Tagged as it is inserted.
         response, new = _insert_public(submission, _stamp(survey, now)), True
     else:
