@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import doctest
-import threading
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +17,7 @@ from surveyapp.services import contacts, invitations, pulses, responses
 from surveyapp.services.errors import InvalidInput
 from surveyapp.services.pulses import Schedule, due_wave_number, wave_opening
 from tests import factories
+from tests.concurrency import race
 from tests.conftest import make_test_app
 
 UTC = dt.UTC
@@ -114,28 +115,13 @@ def test_two_workers_at_once_open_a_wave_once(database_url: str) -> None:
         for _ in range(5):
             factories.gen_contact()
         db.session().close()
-    setup.extensions["surveyapp.engine"].dispose()
 
-    apps = [make_test_app(database_url) for _ in range(2)]
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
+    def open_waves(ready: Callable[[], None]) -> None:
+        ready()
+        pulses.open_due_waves(dt.datetime(2026, 2, 6, tzinfo=UTC))
 
-    def open_waves(application: Flask) -> None:
-        try:
-            with application.app_context():
-                barrier.wait()
-                pulses.open_due_waves(dt.datetime(2026, 2, 6, tzinfo=UTC))
-                db.session().close()
-        except BaseException as exc:  # reported below, with its traceback
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_waves, args=(a,)) for a in apps]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
-    with apps[0].app_context():
+    race(database_url, 2, open_waves)
+    with setup.app_context():
         session = db.session()
         assert session.scalar(sa.select(sa.func.count(PulseWave.id))) == 1
         assert (
@@ -145,8 +131,7 @@ def test_two_workers_at_once_open_a_wave_once(database_url: str) -> None:
             == 5
         )
         session.close()
-    for application in apps:
-        application.extensions["surveyapp.engine"].dispose()
+    setup.extensions["surveyapp.engine"].dispose()
 
 
 @pytest.mark.parametrize("anonymous", [False, True])
